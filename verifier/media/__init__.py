@@ -1,0 +1,1 @@
+"""Media intake, metadata and keyframes."""

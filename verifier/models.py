@@ -1,0 +1,153 @@
+"""Records shared by every stage. Plain frozen dataclasses: no I/O, no Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+class Rating(StrEnum):
+    """Verdict ratings in plain words; reports map them to ClaimReview/MediaReview terms."""
+
+    UNVERIFIED = "Unverified"
+    IN_PROGRESS = "In progress"
+    TRUE = "True"
+    MOSTLY_TRUE = "Mostly true"
+    MISLEADING = "Misleading"
+    MISSING_CONTEXT = "Missing context"
+    FALSE = "False"
+
+    @classmethod
+    def parse(cls, text: str) -> Rating:
+        wanted = text.strip().lower().replace("_", " ").replace("-", " ")
+        for rating in cls:
+            if rating.value.lower() == wanted or rating.name.lower().replace("_", " ") == wanted:
+                return rating
+        choices = ", ".join(r.value for r in cls)
+        raise ValueError(f"unknown rating {text!r}; choose one of: {choices}")
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    path: str  # where the analysed bytes live (the case's evidence copy once attached)
+    sha256: str
+    md5: str
+    size: int
+    kind: MediaKind
+    mime: str
+    original_name: str
+    source_url: str | None = None
+    added_at: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class MetadataField:
+    name: str
+    value: str
+    source: str  # which tag or container key the value came from
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    code: str
+    title: str
+    explanation: str  # one sentence a non-expert understands
+
+
+@dataclass(frozen=True)
+class MetadataReport:
+    fields: tuple[MetadataField, ...]
+    flags: tuple[RedFlag, ...]
+    raw: dict[str, dict[str, str]]  # group -> tag -> value, as the parser gave them
+    complete: bool = True
+    problems: tuple[str, ...] = ()
+
+    def value(self, name: str) -> str | None:
+        for f in self.fields:
+            if f.name == name:
+                return f.value
+        return None
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    time: float  # seconds from the start of the video
+    frame: int
+    shot: int
+    sharpness: float
+    path: str  # lossless PNG of the frame
+    phash: str = ""  # 16 hex digits
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Shot:
+    index: int
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Match:
+    corpus_path: str
+    corpus_sha256: str
+    distance: int
+    hash_kind: str
+    query_time: float | None = None  # seconds into the query video, None for an image
+    source_time: float | None = None  # seconds into the corpus video, None for an image
+    earliest_date: str | None = None
+    corpus_kind: MediaKind = MediaKind.IMAGE
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str  # file path, URL or "pasted"
+    title: str
+    text: str
+    raw_sha256: str
+    author: str | None = None
+    published: str | None = None
+    url: str | None = None
+    fetched_at: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    start: int  # character offsets into Article.text
+    end: int
+    kinds: tuple[str, ...]
+    cues: tuple[str, ...]
+    media_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim_id: int
+    rating: Rating
+    rationale: str
+    confidence: float = 0.5
+    evidence: tuple[str, ...] = ()
+    analyst: str = ""
+    created_at: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    at: str
+    actor: str
+    action: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = ""
+    hash: str = ""
+    id: int | None = None

@@ -1,0 +1,1 @@
+"""Verification reports built from a case."""
