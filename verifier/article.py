@@ -10,9 +10,10 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from verifier.errors import UserError
-from verifier.media.intake import fetch_url, now_iso
+from verifier.media.intake import fetch_url
 from verifier.models import Article
 
 MAX_ARTICLE_BYTES = 20 * 1024 * 1024
@@ -101,7 +102,7 @@ def _from_url(url: str) -> LoadedArticle:
     return LoadedArticle(article, raw)
 
 
-def _replace(article: Article, **changes: str | None) -> Article:
+def _replace(article: Article, **changes: Any) -> Article:
     from dataclasses import replace
 
     return replace(article, **changes)

@@ -366,7 +366,8 @@ class CaseStore:
     def matches(self, media_id: int) -> list[Match]:
         return [
             Match(r["corpus_path"], r["corpus_sha256"], r["distance"], r["hash_kind"],
-                  r["query_time"], r["source_time"], r["earliest_date"], MediaKind(r["corpus_kind"]))
+                  r["query_time"], r["source_time"], r["earliest_date"],
+                  MediaKind(r["corpus_kind"]))
             for r in self.conn.execute(
                 "SELECT * FROM matches WHERE media_id = ? ORDER BY distance, id", (media_id,))
         ]

@@ -221,7 +221,8 @@ def cmd_verdict(args: argparse.Namespace) -> int:
         verdict = record_verdict(case, args.claim, args.rating, args.rationale,
                                  args.confidence, tuple(args.evidence or ()))
     _emit(args, asdict(verdict) | {"rating": verdict.rating.value},
-          lambda: f"claim {verdict.claim_id}: {verdict.rating.value} (recorded {verdict.created_at})")
+          lambda: f"claim {verdict.claim_id}: {verdict.rating.value} "
+                  f"(recorded {verdict.created_at})")
     return EXIT_OK
 
 

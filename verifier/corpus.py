@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
 from platformdirs import user_data_dir
 
 from verifier import db
@@ -222,14 +223,13 @@ def _hash_media(
 ) -> tuple[list[tuple[float | None, int]], int | None, int | None, float | None]:
     if kind is MediaKind.IMAGE:
         img = decode_image(file, max_side=HASH_DECODE_SIDE)
-        from PIL import Image
-
         with Image.open(file) as raw:
-            width, height = raw.size
-        return [(None, phash(img))], width, height, None
+            image_size = raw.size
+        return [(None, phash(img))], image_size[0], image_size[1], None
     hashes: list[tuple[float | None, int]] = []
     next_time = 0.0
-    width = height = None
+    width: int | None = None
+    height: int | None = None
     last_time = 0.0
     for decoded in iter_frames(file):
         width, height = decoded.frame.width, decoded.frame.height

@@ -1,4 +1,4 @@
-"""Safe image decoding: Pillow with a pixel cap, every failure turned into a UserError naming the file."""
+"""Safe image decoding: Pillow with a pixel cap; every failure is a UserError naming the file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bring a file or URL into the workbench: sniff its type from content, hash it, check it decodes."""
+"""Bring a file or URL into the workbench: sniff its type by content, hash it, check it decodes."""
 
 from __future__ import annotations
 

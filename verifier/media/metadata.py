@@ -33,10 +33,8 @@ def extract(path: Path) -> MetadataReport:
     """Metadata of an image or video; raises UserError when the file is not media at all."""
     path = Path(path)
     sniffed = sniff(path)
-    if sniffed.kind is MediaKind.IMAGE:
-        report = _image_metadata(path)
-    else:
-        report = _video_metadata(path)
+    is_image = sniffed.kind is MediaKind.IMAGE
+    report = _image_metadata(path) if is_image else _video_metadata(path)
     if not sniffed.extension_agrees:
         report = _with_flag(
             report,
@@ -139,8 +137,8 @@ def _exif_datetime(raw: dict[str, dict[str, str]], tag: str) -> str:
     if not m:
         return value
     stamp = "{}-{}-{}T{}:{}:{}".format(*m.groups())
-    offset_key = {"DateTimeOriginal": "OffsetTimeOriginal", "DateTimeDigitized": "OffsetTimeDigitized",
-                  "DateTime": "OffsetTime"}[key]
+    offset_key = {"DateTimeOriginal": "OffsetTimeOriginal",
+                  "DateTimeDigitized": "OffsetTimeDigitized", "DateTime": "OffsetTime"}[key]
     offset = raw.get("EXIF", {}).get(offset_key, "")
     if re.fullmatch(r"[+-]\d\d:\d\d", offset):
         return stamp + offset
@@ -219,7 +217,7 @@ def _video_metadata(path: Path) -> MetadataReport:
             for stream in container.streams:
                 group = f"Stream {stream.index} ({stream.type})"
                 info = {k: _clean(v) for k, v in stream.metadata.items()}
-                ctx = stream.codec_context
+                ctx: Any = stream.codec_context
                 info["codec"] = _clean(ctx.name if ctx else "unknown")
                 if stream.type == "video":
                     info["width"], info["height"] = str(ctx.width), str(ctx.height)

@@ -48,9 +48,10 @@ class DecodedFrame:
 def shrink_luma(frame: av.VideoFrame, width: int) -> np.ndarray:
     if frame.format.name in ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "nv12"):
         plane = frame.planes[0]
-        y = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: frame.height, : frame.width]
+        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)
+        y: np.ndarray = rows[: frame.height, : frame.width]
     else:
-        y = frame.to_ndarray(format="gray")
+        y = np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8)
     height = max(1, round(width * frame.height / max(frame.width, 1)))
     return cv2.resize(y, (width, height), interpolation=cv2.INTER_AREA)
 
@@ -87,7 +88,9 @@ def iter_frames(path: Path, *, keyframes_only: bool = False) -> Iterator[Decoded
         stream = container.streams.video[0]
         if keyframes_only:
             stream.codec_context.skip_frame = "NONKEY"
-        start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        start = 0.0
+        if stream.start_time and stream.time_base:
+            start = float(stream.start_time * stream.time_base)
         index = 0
         try:
             for frame in container.decode(stream):

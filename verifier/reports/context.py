@@ -12,11 +12,11 @@ from PIL import Image
 
 from verifier import APP_NAME, __version__
 from verifier.case import CaseStore
+from verifier.errors import UserError
 from verifier.media.imageio import decode_image
 from verifier.media.intake import now_iso
 from verifier.media.keyframes import format_timestamp
 from verifier.models import MediaKind
-from verifier.errors import UserError
 
 THUMB_SIDE = 360
 
