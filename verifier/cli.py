@@ -17,6 +17,7 @@ from typing import Any
 
 from verifier import __version__
 from verifier.errors import Cancelled, UserError
+from verifier.models import Rating
 
 log = logging.getLogger(__name__)
 
@@ -313,8 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", metavar="CASE")
     p.add_argument("--claim", type=int, required=True, metavar="N")
     p.add_argument("--rating", required=True, metavar="R",
-                   help="Unverified, In progress, True, Mostly true, Misleading, "
-                        "Missing context, False")
+                   help="one of: " + ", ".join(r.value for r in Rating))
     p.add_argument("--rationale", required=True, metavar="TEXT")
     p.add_argument("--confidence", type=float, default=0.5, metavar="0..1")
     p.add_argument("--evidence", nargs="*", metavar="ITEM")

@@ -93,7 +93,7 @@ def build_demo(
         clip_claim = next((c for c in case.claims() if "cannot be verified" in c.text), None)
         if clip_claim is not None and clip_claim.id is not None:
             case.add_verdict(Verdict(
-                clip_claim.id, Rating.MISSING_CONTEXT,
+                clip_claim.id, Rating.OUT_OF_CONTEXT,
                 "Every keyframe of the clip matches harbour-storm-2017.mp4 in the archive "
                 "(recorded 14 March 2017): the footage is real but not from this week's storm.",
                 confidence=0.9,

@@ -16,12 +16,14 @@ class Rating(StrEnum):
     """Verdict ratings in plain words; reports map them to ClaimReview/MediaReview terms."""
 
     UNVERIFIED = "Unverified"
-    IN_PROGRESS = "In progress"
-    TRUE = "True"
-    MOSTLY_TRUE = "Mostly true"
-    MISLEADING = "Misleading"
-    MISSING_CONTEXT = "Missing context"
-    FALSE = "False"
+    VERIFIED_AUTHENTIC = "Verified authentic"
+    OUT_OF_CONTEXT = "Authentic but out of context"  # real media, wrong date, place or event
+    EDITED = "Edited or cropped"
+    MANIPULATED = "Manipulated"
+    STAGED = "Staged"
+    FABRICATED = "Fabricated"
+    SATIRE = "Satire"
+    INCONCLUSIVE = "Inconclusive"
 
     @classmethod
     def parse(cls, text: str) -> Rating:
