@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
+from urllib.parse import unquote, urlparse
 
 import requests
 
+from verifier import __version__
 from verifier.errors import UserError
 from verifier.models import MediaItem, MediaKind
 
@@ -26,23 +30,78 @@ _SIGNATURES: list[tuple[int, bytes, MediaKind, str]] = [
     (0, b"BM", MediaKind.IMAGE, "image/bmp"),
     (0, b"\x1a\x45\xdf\xa3", MediaKind.VIDEO, "video/x-matroska"),
 ]
+# ISO base media (ftyp) brands. A brand not listed here is looked up among the compatible brands;
+# an unknown MP4-family file is still treated as video, but known non-video brands are refused.
 _FTYP_BRANDS: dict[bytes, tuple[MediaKind, str]] = {
     b"heic": (MediaKind.IMAGE, "image/heic"),
     b"heix": (MediaKind.IMAGE, "image/heic"),
+    b"heim": (MediaKind.IMAGE, "image/heic"),
+    b"heis": (MediaKind.IMAGE, "image/heic"),
+    b"hevc": (MediaKind.IMAGE, "image/heic"),
+    b"hevx": (MediaKind.IMAGE, "image/heic"),
     b"mif1": (MediaKind.IMAGE, "image/heif"),
     b"msf1": (MediaKind.IMAGE, "image/heif"),
     b"avif": (MediaKind.IMAGE, "image/avif"),
+    b"avis": (MediaKind.IMAGE, "image/avif"),
     b"qt  ": (MediaKind.VIDEO, "video/quicktime"),
     b"M4V ": (MediaKind.VIDEO, "video/x-m4v"),
+    b"M4VH": (MediaKind.VIDEO, "video/x-m4v"),
+    b"M4VP": (MediaKind.VIDEO, "video/x-m4v"),
     b"3gp4": (MediaKind.VIDEO, "video/3gpp"),
     b"3gp5": (MediaKind.VIDEO, "video/3gpp"),
     b"3gp6": (MediaKind.VIDEO, "video/3gpp"),
+    b"3gp7": (MediaKind.VIDEO, "video/3gpp"),
+    b"3gs7": (MediaKind.VIDEO, "video/3gpp"),
+    b"3ge6": (MediaKind.VIDEO, "video/3gpp"),
+    b"3ge7": (MediaKind.VIDEO, "video/3gpp"),
+    b"3gg6": (MediaKind.VIDEO, "video/3gpp"),
     b"3g2a": (MediaKind.VIDEO, "video/3gpp2"),
+    b"3g2b": (MediaKind.VIDEO, "video/3gpp2"),
+    b"3g2c": (MediaKind.VIDEO, "video/3gpp2"),
+    b"isom": (MediaKind.VIDEO, "video/mp4"),
+    b"iso2": (MediaKind.VIDEO, "video/mp4"),
+    b"mp41": (MediaKind.VIDEO, "video/mp4"),
+    b"mp42": (MediaKind.VIDEO, "video/mp4"),
+    b"avc1": (MediaKind.VIDEO, "video/mp4"),
 }
+# Brands of files that are not images or videos this workbench reads (audio, raw stills, JPEG 2000).
+_FTYP_NOT_MEDIA = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B ", b"crx ", b"jp2 ", b"jpx ",
+                   b"jpm ", b"mjp2", b"mj2s"}
+
+# What each extension may hold. An extension not listed says nothing, so it never disagrees.
+_EXTENSION_MIMES: dict[str, set[str]] = {
+    ".jpg": {"image/jpeg"}, ".jpeg": {"image/jpeg"}, ".jpe": {"image/jpeg"},
+    ".jfif": {"image/jpeg"}, ".png": {"image/png"}, ".apng": {"image/png"},
+    ".gif": {"image/gif"}, ".webp": {"image/webp"}, ".bmp": {"image/bmp"},
+    ".dib": {"image/bmp"}, ".tif": {"image/tiff"}, ".tiff": {"image/tiff"},
+    ".heic": {"image/heic", "image/heif"}, ".heif": {"image/heic", "image/heif"},
+    ".hif": {"image/heic", "image/heif"}, ".avif": {"image/avif"},
+    # TIFF-based camera raw files
+    **{ext: {"image/tiff"} for ext in (".dng", ".cr2", ".nef", ".nrw", ".arw", ".srf", ".sr2",
+                                       ".pef", ".srw", ".3fr", ".erf", ".kdc", ".dcr", ".mef",
+                                       ".mos", ".iiq", ".fff", ".rwl")},
+    ".mp4": {"video/mp4", "video/quicktime", "video/x-m4v", "video/3gpp", "video/3gpp2"},
+    ".m4v": {"video/mp4", "video/quicktime", "video/x-m4v"},
+    ".mov": {"video/mp4", "video/quicktime", "video/x-m4v"},
+    ".qt": {"video/mp4", "video/quicktime"},
+    ".3gp": {"video/3gpp", "video/3gpp2", "video/mp4"},
+    ".3gpp": {"video/3gpp", "video/3gpp2", "video/mp4"},
+    ".3g2": {"video/3gpp", "video/3gpp2", "video/mp4"},
+    ".mkv": {"video/x-matroska", "video/webm"}, ".mk3d": {"video/x-matroska", "video/webm"},
+    ".webm": {"video/x-matroska", "video/webm"},
+    ".avi": {"video/x-msvideo"},
+    ".ts": {"video/mp2t"}, ".mts": {"video/mp2t"}, ".m2ts": {"video/mp2t"},
+    ".m2t": {"video/mp2t"},
+}
+# Extensions of things that are plainly not the media they contain (text, documents).
+_OTHER_EXTENSIONS = {".txt", ".html", ".htm", ".pdf", ".doc", ".docx", ".svg", ".xml", ".json",
+                     ".zip", ".exe", ".js", ".mp3", ".wav", ".ogg", ".m4a", ".aac", ".flac"}
 
 MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024
-CONNECT_TIMEOUT_S = 10
-READ_TIMEOUT_S = 30
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 30.0
+TOTAL_TIMEOUT_S = 600.0
+_HEAD_BYTES = 512
 
 
 @dataclass(frozen=True)
@@ -57,19 +116,35 @@ def sniff(path: Path) -> Sniffed:
     head = _read_head(path)
     if not head:
         raise UserError(path, "the file is empty (0 bytes)")
-    kind_mime = _match_signature(head)
+    kind_mime = sniff_bytes(head)
     if kind_mime is None:
         raise UserError(path, "not a supported image or video (unrecognised content)")
     kind, mime = kind_mime
-    guessed, _ = mimetypes.guess_type(path.name)
-    agrees = guessed is None or _same_family(guessed, mime)
-    return Sniffed(kind, mime, agrees)
+    return Sniffed(kind, mime, extension_agrees(path.name, mime))
+
+
+def sniff_bytes(head: bytes) -> tuple[MediaKind, str] | None:
+    """(kind, MIME type) of content from its first bytes (512 are enough), or None."""
+    return _match_signature(head)
+
+
+def extension_agrees(name: str, mime: str) -> bool:
+    """False when the file name's extension promises other content than the sniffed MIME type."""
+    ext = Path(name).suffix.lower()
+    if not ext:
+        return True
+    if ext in _EXTENSION_MIMES:
+        return mime in _EXTENSION_MIMES[ext]
+    if ext in _OTHER_EXTENSIONS:
+        return False
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed is None or _same_family(guessed, mime)
 
 
 def _read_head(path: Path) -> bytes:
     try:
         with path.open("rb") as fh:
-            return fh.read(64)
+            return fh.read(_HEAD_BYTES)
     except FileNotFoundError:
         raise UserError(path, "no such file") from None
     except IsADirectoryError:
@@ -81,7 +156,7 @@ def _read_head(path: Path) -> bytes:
 def _match_signature(head: bytes) -> tuple[MediaKind, str] | None:
     for offset, magic, kind, mime in _SIGNATURES:
         if head[offset : offset + len(magic)] == magic:
-            if mime == "video/x-matroska" and b"webm" in head:
+            if mime == "video/x-matroska" and b"webm" in head[:64]:
                 return MediaKind.VIDEO, "video/webm"
             return kind, mime
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
@@ -89,13 +164,36 @@ def _match_signature(head: bytes) -> tuple[MediaKind, str] | None:
     if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
         return MediaKind.VIDEO, "video/x-msvideo"
     if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in _FTYP_BRANDS:
-            return _FTYP_BRANDS[brand]
-        return MediaKind.VIDEO, "video/mp4"
+        return _match_ftyp(head)
     if head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"):
         return MediaKind.VIDEO, "video/quicktime"
+    # MPEG transport stream (AVCHD .mts is the 192-byte variant with a 4-byte time code).
+    if len(head) >= 377 and head[0] == 0x47 and head[188] == 0x47 and head[376] == 0x47:
+        return MediaKind.VIDEO, "video/mp2t"
+    if len(head) >= 389 and head[4] == 0x47 and head[196] == 0x47 and head[388] == 0x47:
+        return MediaKind.VIDEO, "video/mp2t"
     return None
+
+
+def _match_ftyp(head: bytes) -> tuple[MediaKind, str] | None:
+    box_size = int.from_bytes(head[:4], "big")
+    major = head[8:12]
+    end = min(max(box_size, 16), len(head))
+    compatible = [head[i : i + 4] for i in range(16, end - 3, 4)]
+    if major in _FTYP_BRANDS:
+        return _FTYP_BRANDS[major]
+    if major in _FTYP_NOT_MEDIA:
+        return None
+    # An image brand among the compatible ones wins (HEIF files often carry major brand mif1).
+    for brand in compatible:
+        if brand in _FTYP_BRANDS and _FTYP_BRANDS[brand][0] is MediaKind.IMAGE:
+            return _FTYP_BRANDS[brand]
+    for brand in compatible:
+        if brand in _FTYP_BRANDS:
+            return _FTYP_BRANDS[brand]
+    if any(brand in _FTYP_NOT_MEDIA for brand in compatible):
+        return None
+    return MediaKind.VIDEO, "video/mp4"
 
 
 def _same_family(guessed: str, sniffed: str) -> bool:
@@ -103,8 +201,8 @@ def _same_family(guessed: str, sniffed: str) -> bool:
         "video/mp4": {"video/mp4", "video/quicktime", "video/x-m4v", "video/3gpp", "audio/mp4"},
         "video/quicktime": {"video/mp4", "video/quicktime", "video/x-m4v"},
         "video/x-m4v": {"video/mp4", "video/quicktime", "video/x-m4v"},
-        "video/3gpp": {"video/3gpp", "video/mp4", "video/3gpp2"},
-        "video/3gpp2": {"video/3gpp", "video/3gpp2", "video/mp4"},
+        "video/3gpp": {"video/3gpp", "video/mp4", "video/3gpp2", "audio/3gpp", "audio/3gpp2"},
+        "video/3gpp2": {"video/3gpp", "video/3gpp2", "video/mp4", "audio/3gpp", "audio/3gpp2"},
         "video/x-matroska": {"video/x-matroska", "video/webm"},
         "video/webm": {"video/x-matroska", "video/webm"},
         "image/heic": {"image/heic", "image/heif"},
@@ -182,11 +280,52 @@ def now_iso() -> str:
 
 @dataclass(frozen=True)
 class Download:
+    """A fetched URL and the evidence of how it was fetched."""
+
     path: Path
     url: str
     final_url: str
     headers: dict[str, str]
     fetched_at: str
+    status: int = 200
+    redirects: tuple[str, ...] = ()  # every URL visited before final_url
+    size: int = 0
+
+    @property
+    def content_type(self) -> str | None:
+        return _header(self.headers, "Content-Type")
+
+    @property
+    def last_modified(self) -> str | None:
+        return _header(self.headers, "Last-Modified")
+
+    def evidence(self) -> dict[str, Any]:
+        """What to keep in the case: where the bytes came from and what the server said."""
+        return {
+            "url": self.url,
+            "final_url": self.final_url,
+            "redirects": list(self.redirects),
+            "status": self.status,
+            "fetched_at": self.fetched_at,
+            "size": self.size,
+            "content_type": self.content_type,
+            "last_modified": self.last_modified,
+            "headers": dict(self.headers),
+        }
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _safe_name(url_path: str) -> str:
+    name = Path(unquote(url_path)).name
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:120]
+    return name or "download"
 
 
 def fetch_url(
@@ -195,35 +334,103 @@ def fetch_url(
     *,
     max_bytes: int = MAX_DOWNLOAD_BYTES,
     session: requests.Session | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT_S,
+    read_timeout: float = READ_TIMEOUT_S,
+    total_timeout: float = TOTAL_TIMEOUT_S,
 ) -> Download:
-    """Download a URL the user gave, with timeouts, a size cap and TLS verification."""
+    """Download a URL the user gave, with timeouts, a size cap and TLS verification.
+
+    connect_timeout and read_timeout bound each network wait; total_timeout bounds the whole
+    download (a server that trickles bytes is cut off). The final URL after redirects and every
+    response header are kept as evidence.
+    """
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise UserError(url, "only http(s) URLs can be fetched")
     dest_dir = dest_dir or Path(tempfile.mkdtemp(prefix="verifier-fetch-"))
-    name = Path(parsed.path).name or "download"
-    target = dest_dir / name
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    target = dest_dir / _safe_name(parsed.path)
     http = session or requests.Session()
+    timed_out = threading.Event()
+    resp: requests.Response | None = None
+
+    def cut_off() -> None:
+        timed_out.set()
+        if resp is not None:
+            resp.close()
+
+    watchdog = threading.Timer(total_timeout, cut_off)
+    watchdog.daemon = True
     try:
-        with http.get(
-            url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), verify=True
-        ) as resp:
+        watchdog.start()
+        resp = http.get(url, stream=True, timeout=(connect_timeout, read_timeout), verify=True,
+                        headers={"User-Agent": f"verifier/{__version__}"})
+        with resp:
             if resp.status_code >= 400:
-                raise UserError(url, f"the server answered HTTP {resp.status_code}")
-            declared = resp.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise UserError(url, f"too large ({int(declared)} bytes; limit {max_bytes})")
+                raise UserError(url, f"the server answered HTTP {resp.status_code} "
+                                     f"{resp.reason or ''}".rstrip())
+            declared = resp.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise UserError(url, f"too large ({int(declared)} bytes; the limit is "
+                                     f"{max_bytes} bytes)")
             received = 0
             with target.open("wb") as out:
-                for chunk in resp.iter_content(1 << 16):
+                for chunk in resp.iter_content(1 << 14):
+                    if timed_out.is_set():
+                        break
                     received += len(chunk)
                     if received > max_bytes:
-                        raise UserError(url, f"too large (over the {max_bytes}-byte limit)")
+                        raise UserError(url, f"too large (more than the limit of {max_bytes} "
+                                             "bytes)")
                     out.write(chunk)
-            return Download(target, url, resp.url, dict(resp.headers), now_iso())
+            if timed_out.is_set():
+                raise UserError(url, f"the download took longer than {total_timeout:g} s")
+            return Download(target, url, resp.url, dict(resp.headers), now_iso(),
+                            status=resp.status_code,
+                            redirects=tuple(r.url for r in resp.history), size=received)
+    except UserError:
+        target.unlink(missing_ok=True)
+        raise
     except requests.exceptions.SSLError:
         raise UserError(url, "the TLS certificate could not be verified") from None
+    except requests.exceptions.ConnectTimeout:
+        raise UserError(url, f"the server did not accept a connection within "
+                             f"{connect_timeout:g} s") from None
     except requests.exceptions.Timeout:
-        raise UserError(url, "the server did not answer in time") from None
-    except requests.exceptions.RequestException as exc:
+        raise UserError(url, f"the server stopped sending for more than {read_timeout:g} s"
+                        ) from None
+    except (requests.exceptions.RequestException, OSError, AttributeError) as exc:
+        target.unlink(missing_ok=True)
+        if timed_out.is_set():
+            raise UserError(url, f"the download took longer than {total_timeout:g} s") from None
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            raise UserError(url, f"the server could not be reached ({_short(exc)})") from None
         raise UserError(url, f"could not be fetched ({_short(exc)})") from None
+    finally:
+        watchdog.cancel()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A media item ready for the case, and the download evidence when it came from a URL."""
+
+    item: MediaItem
+    download: Download | None = None
+
+
+def load(source: str | Path, dest_dir: Path | None = None, **fetch_options: Any) -> Loaded:
+    """A local path or an http(s) URL, sniffed, hashed and checked to decode.
+
+    Errors name the URL (not the temporary file) when the media came from the network.
+    """
+    text = str(source)
+    if not text.startswith(("http://", "https://")):
+        return Loaded(inspect(Path(text)))
+    download = fetch_url(text, dest_dir, **fetch_options)
+    try:
+        item = inspect(download.path, source_url=download.final_url)
+    except UserError as exc:
+        declared = download.content_type
+        said = f" (the server called it {declared})" if declared else ""
+        raise UserError(text, exc.reason + said) from None
+    return Loaded(item, download)
