@@ -64,12 +64,23 @@ class RedFlag:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    """One date a source gives for a media item (EXIF, XMP, IPTC, container, HTTP, file system)."""
+
+    time: str  # ISO 8601; with its UTC offset when the source gives one
+    source: str  # e.g. "EXIF DateTimeOriginal", "HTTP Last-Modified", "file modified"
+    value: str = ""  # the date as the source wrote it
+    zone_known: bool = True  # False: local time of an unknown zone (sorted as if UTC)
+
+
+@dataclass(frozen=True)
 class MetadataReport:
     fields: tuple[MetadataField, ...]
     flags: tuple[RedFlag, ...]
     raw: dict[str, dict[str, str]]  # group -> tag -> value, as the parser gave them
     complete: bool = True
     problems: tuple[str, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()  # every date any source gives, sorted
 
     def value(self, name: str) -> str | None:
         for f in self.fields:
