@@ -218,11 +218,6 @@ def test_verdict_on_missing_case(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert not case.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/case.py CaseStore.open() -> verifier/db.py migrate(): opening a 0-byte file "
-    "as a case runs the case schema migration into it (it becomes a 45 KB SQLite case database) "
-    "before refusing it with 'not a case file (no case ID)'; a refused file must be left as it "
-    "was"))
 def test_verdict_on_empty_file_leaves_it_untouched(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     case = tmp_path / "blank.vcase"
@@ -233,11 +228,6 @@ def test_verdict_on_empty_file_leaves_it_untouched(tmp_path: Path,
     assert case.read_bytes() == b""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/corpus.py Corpus.__init__ -> verifier/db.py migrate(): a case file (.vcase, "
-    "schema version 1) is accepted as a corpus because only PRAGMA user_version is compared; "
-    "`verifier match IMG --corpus CASE.vcase` then dies in Corpus._load_index with "
-    "sqlite3.OperationalError 'no such table: hashes' (traceback, exit 1) instead of exit 2"))
 def test_match_with_a_case_file_as_corpus(existing_case: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "match", shared_file(REAL_PHOTO), "--corpus", existing_case)

@@ -135,7 +135,11 @@ class CaseStore:
         if not path.is_file():
             raise UserError(path, "no such case file")
         conn = db.connect(path, create=False)
-        db.migrate(conn, path, _MIGRATIONS, "case")
+        try:
+            db.migrate(conn, path, _MIGRATIONS, "case", create=False)
+        except UserError:
+            conn.close()
+            raise
         try:
             conn.execute("SELECT value FROM meta WHERE key = 'case_id'").fetchone()[0]
         except (sqlite3.DatabaseError, TypeError):
