@@ -19,6 +19,7 @@ from platformdirs import user_data_dir
 
 from verifier.case import CaseStore
 from verifier.corpus import Corpus
+from verifier.errors import UserError
 from verifier.models import Rating, Verdict
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 from verifier.services import analyse_media, check, export_report, resolve_media
@@ -56,7 +57,7 @@ def build_demo(
     out_dir = out_dir or default_demo_dir()
     demo = DemoCase(out_dir / "demo.vcase", out_dir / "demo-report.html",
                     out_dir / "demo-corpus.sqlite")
-    if demo.case_path.exists() and demo.report_path.exists() and not force:
+    if demo.case_path.exists() and demo.report_path.exists() and not force and _opens(demo):
         return demo
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -102,6 +103,15 @@ def build_demo(
             ))
         export_report(case, "html", demo.report_path)
     return demo
+
+
+def _opens(demo: DemoCase) -> bool:
+    """A demo left by an older version that can no longer be read is rebuilt."""
+    try:
+        with CaseStore.open(demo.case_path):
+            return True
+    except UserError:
+        return False
 
 
 # ---------------------------------------------------------------- synthetic media
