@@ -1,0 +1,81 @@
+"""Screenshot of the workbench on a case built from real media.
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tests/gui/screenshot.py \
+        [--out /tmp/verifier-screenshot.png] [--tab Metadata|Matches|Verdict|History] [--photo]
+
+Builds the case in a temporary folder (media from ../shared/media, never copied into the repo),
+opens it at 1400x900, lets it render (thumbnails load in the pool), grabs the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from PySide6.QtCore import QTimer  # noqa: E402
+
+from tests.gui.case_builder import PHOTO, VIDEO, build_case  # noqa: E402
+from verifier.gui.app import create_application  # noqa: E402
+from verifier.gui.main_window import MainWindow  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+ARTICLE = SHARED / "articles" / "soleimani-volleyball-2020-02-19.txt"
+
+log = logging.getLogger("screenshot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="/tmp/verifier-screenshot.png")
+    parser.add_argument("--tab", default="Metadata")
+    parser.add_argument("--photo", action="store_true", help="show the photo, not the video")
+    parser.add_argument("--size", default="1400x900")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    video, photo = SHARED / "media" / VIDEO, SHARED / "media" / PHOTO
+    for needed in (video, photo, ARTICLE):
+        if not needed.exists():
+            log.error("missing %s (../shared is absent)", needed)
+            return 2
+    with tempfile.TemporaryDirectory(prefix="verifier-shot-") as tmp:
+        built = build_case(Path(tmp), video, photo, ARTICLE, corpus_files=[video, photo])
+        app = create_application()
+        window = MainWindow()
+        width, height = (int(v) for v in args.size.split("x"))
+        window.resize(width, height)
+        window.show()
+        if not window.open_case(built.case_path):
+            return 1
+        if args.photo:
+            window.select_media(built.photo_id)
+        tabs = window.inspector
+        for n in range(tabs.count()):
+            if tabs.tabText(n).lower() == args.tab.lower():
+                tabs.setCurrentIndex(n)
+
+        def grab() -> None:
+            if window.background_busy():  # thumbnails still loading
+                QTimer.singleShot(100, grab)
+                return
+            QTimer.singleShot(300, finish)
+
+        def finish() -> None:
+            window.grab().save(args.out)
+            log.info("saved %s", args.out)
+            window.shutdown()
+            app.quit()
+
+        QTimer.singleShot(200, grab)
+        app.exec()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""Dialogs: a new case from a media file and an article."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from verifier.case import CASE_SUFFIX
+
+MEDIA_FILTER = ("Images and videos (*.jpg *.jpeg *.png *.gif *.webp *.tif *.tiff *.bmp *.heic "
+                "*.mp4 *.mov *.m4v *.mkv *.webm *.avi *.3gp);;All files (*)")
+ARTICLE_FILTER = "Articles (*.txt *.md *.html *.htm);;All files (*)"
+CORPUS_FILTER = "Corpus (*.sqlite *.db);;All files (*)"
+CASE_FILTER = f"Verifier case (*{CASE_SUFFIX})"
+
+
+@dataclass(frozen=True)
+class NewCaseRequest:
+    media: str  # path or http(s) URL
+    article: str  # path or http(s) URL
+    case_path: Path
+    corpus: Path | None
+
+    @property
+    def report_path(self) -> Path:
+        return self.case_path.with_suffix(".html")
+
+
+def last_dir() -> str:
+    return str(QSettings().value("paths/last_dir", str(Path.home())))
+
+
+def remember_dir(path: str | Path) -> None:
+    parent = Path(path).parent
+    if parent.is_dir():
+        QSettings().setValue("paths/last_dir", str(parent))
+
+
+def suggest_case_path(stem: str) -> Path:
+    """A free name in the user's documents folder (the media's own folder may be read-only)."""
+    folder = Path(QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
+    candidate = folder / f"{stem}{CASE_SUFFIX}"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{n}{CASE_SUFFIX}"
+        n += 1
+    return candidate
+
+
+class PathField(QWidget):
+    """A line edit (a path or a URL) with a Browse… button."""
+
+    def __init__(self, placeholder: str, browse: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.setClearButtonEnabled(True)
+        self.button = QPushButton(browse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.button)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+
+
+class NewCaseDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None, default_corpus: Path | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New case from media and article")
+        self.setMinimumWidth(640)
+        intro = QLabel("The workbench copies the media into the case's evidence folder, reads "
+                       "its metadata, extracts one keyframe per shot of a video, finds the "
+                       "article's hedged claims and, with a corpus, searches for earlier "
+                       "copies. A report is written beside the case.")
+        intro.setWordWrap(True)
+        intro.setStyleSheet("color:#4b5563")
+        self.media = PathField("Image or video file, or an http(s) URL", "Browse…")
+        self.article = PathField("Article file (.txt, .md, .html) or an http(s) URL", "Browse…")
+        self.corpus = PathField("Optional: corpus of known media", "Browse…")
+        self.case = PathField(f"Where to save the case (*{CASE_SUFFIX})", "Save as…")
+        if default_corpus is not None and default_corpus.exists():
+            self.corpus.set_text(str(default_corpus))
+        self.media.button.clicked.connect(self._browse_media)
+        self.article.button.clicked.connect(self._browse_article)
+        self.corpus.button.clicked.connect(self._browse_corpus)
+        self.case.button.clicked.connect(self._browse_case)
+        form = QFormLayout()
+        form.addRow("Media", self.media)
+        form.addRow("Article", self.article)
+        form.addRow("Corpus", self.corpus)
+        form.addRow("Case file", self.case)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color:#b42318")
+        self.problem.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Create case")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        for field in (self.media, self.article, self.corpus, self.case):
+            field.edit.textChanged.connect(self._validate)
+        self._validate()
+
+    def request(self) -> NewCaseRequest:
+        case = Path(self.case.text()).expanduser()
+        if case.suffix != CASE_SUFFIX:
+            case = case.with_name(case.name + CASE_SUFFIX)
+        corpus = Path(self.corpus.text()).expanduser() if self.corpus.text() else None
+        return NewCaseRequest(self.media.text(), self.article.text(), case.absolute(), corpus)
+
+    def problems(self) -> list[str]:
+        out = []
+        for label, field in (("media", self.media), ("article", self.article)):
+            value = field.text()
+            if not value:
+                out.append(f"Choose the {label}.")
+            elif not value.startswith(("http://", "https://")) and \
+                    not Path(value).expanduser().is_file():
+                out.append(f"The {label} file does not exist: {value}")
+        if self.corpus.text() and not Path(self.corpus.text()).expanduser().is_file():
+            out.append(f"The corpus does not exist: {self.corpus.text()}")
+        if not self.case.text():
+            out.append("Choose where to save the case.")
+        elif self.request().case_path.exists():
+            out.append(f"A case already exists there: {self.request().case_path}")
+        return out
+
+    def _validate(self) -> None:
+        problems = self.problems()
+        # Only complain about what was typed; an empty form is not an error yet.
+        shown = [p for p in problems if not p.startswith("Choose")]
+        self.problem.setText("\n".join(shown))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problems)
+
+    def _browse_media(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the media to check", last_dir(),
+                                              MEDIA_FILTER)
+        if path:
+            remember_dir(path)
+            self.media.set_text(path)
+            if not self.case.text():
+                self.case.set_text(str(suggest_case_path(Path(path).stem)))
+
+    def _browse_article(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the article", last_dir(),
+                                              ARTICLE_FILTER)
+        if path:
+            remember_dir(path)
+            self.article.set_text(path)
+
+    def _browse_corpus(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a corpus", last_dir(), CORPUS_FILTER)
+        if path:
+            self.corpus.set_text(path)
+
+    def _browse_case(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the case as", self.case.text()
+                                              or last_dir(), CASE_FILTER)
+        if path:
+            self.case.set_text(path)
