@@ -9,6 +9,13 @@ from PIL import Image, ImageOps
 
 from verifier.errors import UserError
 
+try:  # HEIC/HEIF (iPhone photos) through libheif; without it they fail with a clear reason
+    from pillow_heif import register_heif_opener
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    pass
+else:
+    register_heif_opener()
+
 # 200 Mpx: larger than any camera still, smaller than a decompression bomb.
 Image.MAX_IMAGE_PIXELS = 200_000_000
 
