@@ -135,20 +135,60 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_metadata(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
     from verifier.media import intake
     from verifier.media.metadata import extract
 
-    path = Path(args.file)
-    sha, md5, size = intake.hash_file(path) if path.is_file() else ("", "", 0)
-    report = extract(path)
-    payload = {"file": str(path), "sha256": sha, "md5": md5, "size": size, **asdict(report)}
+    source = str(args.file)
+    download = None
+    tmp_dir: Path | None = None
+    try:
+        if source.startswith(("http://", "https://")):
+            tmp_dir = Path(tempfile.mkdtemp(prefix="verifier-metadata-"))
+            download = intake.fetch_url(source, tmp_dir)
+            path = download.path
+        else:
+            path = Path(source)
+        sha, md5, size = intake.hash_file(path) if path.is_file() else ("", "", 0)
+        try:
+            report = extract(
+                path,
+                claim_date=getattr(args, "claim_date", None),
+                claimed_place=getattr(args, "claimed_place", None),
+                http_headers=download.headers if download else None,
+                source_url=download.final_url if download else None,
+            )
+        except UserError as exc:
+            if download is None or exc.subject != str(path):
+                raise
+            raise UserError(source, exc.reason) from None
+    finally:
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+    payload: dict[str, Any] = {"file": source, "sha256": sha, "md5": md5, "size": size,
+                               **asdict(report)}
+    if download is not None:
+        payload["download"] = {k: v for k, v in download.evidence().items() if k != "headers"}
 
     def text() -> str:
-        lines = [f"{path}", f"  sha256: {sha}", f"  md5: {md5}", f"  size: {size} bytes"]
+        lines = [source, f"  sha256: {sha}", f"  md5: {md5}", f"  size: {size} bytes"]
+        if download is not None and download.final_url != source:
+            lines.append(f"  fetched from: {download.final_url}")
         lines += [f"  {f.name}: {f.value}   [{f.source}]" for f in report.fields]
         lines += [f"  FLAG {f.title}: {f.explanation}" for f in report.flags]
         if not report.complete:
             lines += [f"  INCOMPLETE: {p}" for p in report.problems]
+        if report.timeline:
+            lines.append("  Timeline:")
+            lines += [f"    {e.time}{'' if e.zone_known else ' (zone unknown)'}  {e.source}"
+                      for e in report.timeline]
+        for group, tags in report.raw.items():
+            if group == "Timeline":
+                continue
+            lines.append(f"  [{group}]")
+            lines += [f"    {key}: {value}" for key, value in tags.items()]
         return "\n".join(lines)
 
     _emit(args, payload, text)
@@ -292,7 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="largest pHash Hamming distance reported (default 10 of 64)")
 
     p = add("metadata", cmd_metadata, "what a file says about itself, with red flags")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="image or video (path or http(s) URL)")
+    p.add_argument("--claim-date", metavar="DATE",
+                   help="when the claim says it was recorded (flags capture times that disagree)")
+    p.add_argument("--claimed-place", metavar="LAT,LON",
+                   help="where the claim says it was recorded (flags GPS over 50 km away)")
 
     p = add("keyframes", cmd_keyframes, "one keyframe per shot of a video")
     p.add_argument("video", metavar="VIDEO")
