@@ -98,6 +98,10 @@ class Keyframe:
     path: str  # lossless PNG of the frame
     phash: str = ""  # 16 hex digits
     id: int | None = None
+    # Added by keyframe extraction; the case file does not store these (they read back empty).
+    thumbnail: str = ""  # JPEG thumbnail beside the PNG
+    kind: str = "shot"  # "shot" (the shot's own), "content" (inside a long shot), "preview" (fast)
+    merged: tuple[int, ...] = ()  # frames of later near-duplicate keyframes merged into this one
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,10 @@ class Shot:
     index: int
     start: float
     end: float
+    # Added by shot detection; the case file does not store these.
+    transition: str = ""  # how the shot begins: "start", "cut", "dissolve" or "fade"
+    start_frame: int | None = None
+    end_frame: int | None = None  # last frame of the shot
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,37 @@
-"""Shot boundaries and one sharp representative frame per shot, in a single streaming pass."""
+"""Shot boundaries and sharp representative frames, in a single streaming pass.
+
+One decode of the whole video. Each frame is shrunk to a 64x36 grid straight from its Y, U and V
+planes for shot detection (verifier/media/shots.py); a few frames a second are candidates, whose
+sharpness (variance of the Laplacian at 320 pixels wide) is measured. Per shot the sharpest
+candidate away from the shot's boundaries becomes its keyframe; a long shot whose content
+changes (a pan) gets another keyframe each time the picture has changed in structure since the
+last one. Only those chosen frames are converted to RGB, saved as lossless PNG with a JPEG
+thumbnail, and hashed (pHash); a keyframe within `merge_distance` bits of an earlier one is
+merged into it (the earlier one is kept and lists the merged frame).
+
+Memory is bounded: a window of small frames a few seconds long, the candidates of those seconds
+and the best candidate of the current shot, never the whole video. Saving runs in one worker
+thread beside the decoder (zlib and JPEG encoding release the GIL).
+
+`fast=True` decodes only the stream's I-frames (the encoder's choice, not the shots): a preview
+filmstrip in seconds. Its keyframes have kind "preview" and shot -1, and it returns no shots.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections import deque
-from dataclasses import dataclass
+import queue
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import cv2
 import numpy as np
 from PIL import Image
 
-from verifier.matching.hashing import phash, to_hex
-from verifier.media.video import DecodedFrame, iter_frames, probe
+from verifier.matching.hashing import hamming, phash, to_hex
+from verifier.media.shots import Boundary, Features, ShotDetector, ShotParams
+from verifier.media.video import VideoReader, frame_rgb, grid_yuv, probe, sharpness_of
 from verifier.models import Keyframe, Shot
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
@@ -21,15 +40,40 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class KeyframeParams:
-    # A cut is a frame difference this many times the recent median and above an absolute floor.
-    ratio: float = 4.0
-    floor: float = 12.0
+    # Hard cuts: a frame difference `ratio` times the mean of its neighbours and above `floor`.
+    ratio: float = 3.0
+    floor: float = 10.0
     min_shot_seconds: float = 0.5
-    # Long shots (pans) get an extra keyframe at least this often.
-    max_segment_seconds: float = 15.0
     # Frames this close to a boundary are not chosen (transitions, motion blur).
     guard_frames: int = 3
     thumb_size: int = 320
+    # A keyframe inside a shot once the picture has changed this much in structure since the
+    # previous one (contrast-normalised luma, mean |difference|; unrelated pictures ~1.1), and
+    # at least this long after it. max_segment_seconds > 0 also forces one that often.
+    content_change: float = 0.75
+    min_segment_seconds: float = 2.0
+    max_segment_seconds: float = 0.0
+    # Sharpness is measured on this many frames a second (and on every I-frame).
+    candidates_per_second: float = 5.0
+    # Keyframes whose pHashes are this close (bits of 64) are merged; the earlier one stays.
+    merge_distance: int = 6
+    png_compress_level: int = 1
+    shots: ShotParams = ShotParams()
+
+    def shot_params(self) -> ShotParams:
+        from dataclasses import replace
+
+        return replace(self.shots, adaptive_ratio=self.ratio, cut_floor=self.floor,
+                       min_shot_seconds=self.min_shot_seconds)
+
+
+@dataclass(frozen=True)
+class Merge:
+    frame: int  # the keyframe that was dropped
+    time: float
+    shot: int
+    into: int  # frame of the earlier keyframe kept in its place
+    distance: int  # pHash Hamming distance
 
 
 @dataclass(frozen=True)
@@ -38,12 +82,210 @@ class KeyframeResult:
     keyframes: tuple[Keyframe, ...]
     duration: float
     params: KeyframeParams
+    partial: bool = False  # the video could not be decoded to its end
+    problems: tuple[str, ...] = ()
+    fast: bool = False  # a preview from I-frames: keyframes only, no shot list
+    frames: int = 0  # frames decoded
+    fps: float | None = None
+    merges: tuple[Merge, ...] = ()
 
 
 @dataclass
-class _Best:
+class _Candidate:
+    index: int
+    time: float
     sharpness: float
-    frame: DecodedFrame
+    frame: Any  # av.VideoFrame, kept only while it may still be chosen
+    z: np.ndarray | None  # contrast-normalised small luma
+
+
+@dataclass
+class _Job:
+    shot: int
+    kind: str
+    cand: _Candidate
+    frame_index: int
+
+
+@dataclass
+class _Saved:
+    job: _Job
+    path: Path
+    thumb: Path
+    phash: int
+    merged: list[int] = field(default_factory=list)
+
+
+class _Saver:
+    """One worker thread: RGB conversion, pHash, near-duplicate merge, PNG and JPEG writing, in
+    submission order. A bounded queue keeps memory flat when saving is slower than decoding."""
+
+    def __init__(self, out_dir: Path, params: KeyframeParams) -> None:
+        self.out_dir = out_dir
+        self.params = params
+        self.jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=4)
+        self.kept: list[_Saved] = []
+        self.merges: list[Merge] = []
+        self.written: list[Path] = []
+        self.error: BaseException | None = None
+        self.abort = False
+        self.thread = threading.Thread(target=self._run, name="keyframe-saver", daemon=True)
+        self.thread.start()
+
+    def submit(self, job: _Job) -> None:
+        if self.error is not None:
+            raise self.error
+        self.jobs.put(job)
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def cancel(self) -> None:
+        self.abort = True
+        while True:  # drop what is queued so the worker sees the end quickly
+            try:
+                self.jobs.get_nowait()
+            except queue.Empty:
+                break
+        self.jobs.put(None)
+        self.thread.join()
+        for path in self.written:
+            path.unlink(missing_ok=True)
+
+    def _run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            if job is None or self.abort:
+                return
+            if self.error is not None:
+                continue
+            try:
+                self._save(job)
+            except BaseException as exc:  # reported to the decoding thread on its next submit
+                self.error = exc
+
+    def _save(self, job: _Job) -> None:
+        img = Image.fromarray(frame_rgb(job.cand.frame))
+        job.cand.frame = None  # release the decoder's buffer
+        h = phash(img)
+        best: tuple[int, _Saved] | None = None
+        for kept in self.kept:
+            dist = hamming(h, kept.phash)
+            if dist <= self.params.merge_distance and (best is None or dist < best[0]):
+                best = (dist, kept)
+        if best is not None:
+            dist, kept = best
+            kept.merged.append(job.frame_index)
+            self.merges.append(Merge(job.frame_index, round(job.cand.time, 3), job.shot,
+                                     kept.job.frame_index, dist))
+            return
+        path = self.out_dir / f"keyframe_{job.frame_index:07d}.png"
+        thumb_path = path.with_name(f"keyframe_{job.frame_index:07d}.thumb.jpg")
+        img.save(path, format="PNG", compress_level=self.params.png_compress_level)
+        self.written.append(path)
+        thumb = img.copy()
+        thumb.thumbnail((self.params.thumb_size, self.params.thumb_size))
+        thumb.save(thumb_path, format="JPEG", quality=85)
+        self.written.append(thumb_path)
+        self.kept.append(_Saved(job, path, thumb_path, h))
+
+    def keyframes(self) -> tuple[Keyframe, ...]:
+        out = [Keyframe(time=round(s.job.cand.time, 3), frame=s.job.frame_index, shot=s.job.shot,
+                        sharpness=round(s.job.cand.sharpness, 2), path=str(s.path),
+                        phash=to_hex(s.phash), thumbnail=str(s.thumb), kind=s.job.kind,
+                        merged=tuple(s.merged))
+               for s in self.kept]
+        return tuple(sorted(out, key=lambda k: (k.time, k.frame)))
+
+
+class _Selector:
+    """Walks candidates in frame order once their shot is final; picks keyframes; builds shots."""
+
+    def __init__(self, saver: _Saver, params: KeyframeParams, fps: float) -> None:
+        self.saver = saver
+        self.p = params
+        self.fps = fps
+        self.guard = max(params.guard_frames, 1)
+        self.boundaries: list[Boundary] = []
+        self.next_b = 0
+        self.shots: list[Shot] = []
+        self.shot_start = (0.0, 0, "start", -1)  # time, frame, transition, last transition frame
+        self.emitted_in_shot = 0
+        self.fallback: _Candidate | None = None
+        self.seg_best: _Candidate | None = None
+        self.seg_ref: np.ndarray | None = None
+        self.seg_start = 0.0
+
+    def add(self, boundaries: list[Boundary]) -> None:
+        self.boundaries.extend(boundaries)
+
+    def take(self, cand: _Candidate) -> None:
+        while self.next_b < len(self.boundaries) and cand.index >= self.boundaries[self.next_b].frame:
+            self._close_shot(self.boundaries[self.next_b])
+            self.next_b += 1
+        _, _, _, last_transition = self.shot_start
+        upcoming = self.boundaries[self.next_b] if self.next_b < len(self.boundaries) else None
+        eligible = cand.index - last_transition > self.guard and (
+            upcoming is None or upcoming.first - cand.index > self.guard)
+        if self.fallback is None or cand.sharpness > self.fallback.sharpness:
+            self.fallback = cand
+        if not eligible:
+            return
+        if self.seg_best is None:
+            self.seg_ref, self.seg_start, self.seg_best = cand.z, cand.time, cand
+            return
+        age = cand.time - self.seg_start
+        changed = False
+        if age >= self.p.min_segment_seconds:
+            diff = structure_diff_arrays(self.seg_ref, cand.z)
+            changed = diff is not None and diff > self.p.content_change
+            if self.p.max_segment_seconds > 0 and age >= self.p.max_segment_seconds:
+                changed = True
+        if changed:
+            self._emit(self.seg_best)
+            self.seg_ref, self.seg_start, self.seg_best = cand.z, cand.time, cand
+        elif cand.sharpness > self.seg_best.sharpness:
+            self.seg_best = cand
+
+    def _emit(self, cand: _Candidate) -> None:
+        kind = "shot" if self.emitted_in_shot == 0 else "content"
+        self.saver.submit(_Job(len(self.shots), kind, cand, cand.index))
+        self.emitted_in_shot += 1
+        if cand is self.fallback:
+            self.fallback = None
+
+    def _close_shot(self, b: Boundary | None, end_time: float | None = None,
+                    end_frame: int | None = None) -> None:
+        if self.seg_best is not None:
+            self._emit(self.seg_best)
+        elif self.emitted_in_shot == 0 and self.fallback is not None:
+            self._emit(self.fallback)  # a short shot: its best frame, boundary or not
+        start_time, start_frame, transition, _ = self.shot_start
+        if b is not None:
+            end_time, end_frame = b.time, b.frame - 1
+        self.shots.append(Shot(len(self.shots), round(start_time, 3), round(end_time or 0.0, 3),
+                               transition, start_frame, end_frame))
+        if b is not None:
+            self.shot_start = (b.time, b.frame, b.kind, b.last)
+        self.emitted_in_shot = 0
+        self.fallback = self.seg_best = None
+        self.seg_ref = None
+
+    def finish(self, end_time: float, last_frame: int) -> tuple[Shot, ...]:
+        while self.next_b < len(self.boundaries):
+            self._close_shot(self.boundaries[self.next_b])
+            self.next_b += 1
+        self._close_shot(None, end_time, last_frame)
+        return tuple(self.shots)
+
+
+def structure_diff_arrays(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
+    if a is None or b is None or a.shape != b.shape:
+        return None
+    return float(np.abs(a - b).mean())
 
 
 def extract_keyframes(
@@ -55,94 +297,100 @@ def extract_keyframes(
     progress: Progress = NULL_PROGRESS,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> KeyframeResult:
-    """Detect shots and save one keyframe per shot (PNG plus JPEG thumbnail) into out_dir.
+    """Detect shots and save keyframes (PNG plus JPEG thumbnail) into out_dir.
 
-    fast=True decodes only the stream's own I-frames and treats each as a keyframe: a first
-    filmstrip in seconds, not a shot list.
+    Raises UserError when nothing can be decoded (no video stream, truncated index, no frames);
+    a video that fails part-way returns what decoded with partial=True and the reason in
+    problems. fast=True decodes only the stream's I-frames: a preview, not a shot list.
     """
     params = params or KeyframeParams()
     info = probe(video)
     out_dir.mkdir(parents=True, exist_ok=True)
-    total = info.frames or (round(info.duration * info.fps) if info.duration and info.fps else None)
-    progress.start(total if not fast else None, f"Keyframes of {video.name}")
-
-    shots: list[Shot] = []
-    chosen: list[tuple[int, DecodedFrame, float]] = []  # (shot, frame, sharpness)
-    diffs: deque[float] = deque(maxlen=48)
-    prev: np.ndarray | None = None
-    shot_start_time, shot_start_index, segment_start = 0.0, 0, 0.0
-    best: _Best | None = None
-    last: DecodedFrame | None = None
-
-    def close_segment(shot_index: int) -> None:
-        nonlocal best
-        if best is not None:
-            chosen.append((shot_index, best.frame, best.sharpness))
-        best = None
-
-    for decoded in iter_frames(video, keyframes_only=fast):
-        cancel.check()
-        last = decoded
-        small = decoded.gray_small(64).astype(np.float32)
+    fps = info.fps or 25.0
+    total = info.frames or (round(info.duration * fps) if info.duration else None)
+    progress.start(None if fast else total,
+                   f"{'Preview' if fast else 'Keyframes'} of {video.name}")
+    reader = VideoReader(video, keyframes_only=fast)
+    saver = _Saver(out_dir, params)
+    try:
         if fast:
-            shots.append(Shot(len(shots), decoded.time, decoded.time))
-            chosen.append((len(shots) - 1, decoded, _sharpness(decoded)))
-            progress.advance()
-            continue
-        if prev is not None:
-            diff = float(np.mean(np.abs(small - prev)))
-            median = float(np.median(diffs)) if diffs else 0.0
-            long_enough = decoded.time - shot_start_time >= params.min_shot_seconds
-            if long_enough and diff > params.floor and diff > params.ratio * max(median, 1.0):
-                close_segment(len(shots))
-                shots.append(Shot(len(shots), shot_start_time, decoded.time))
-                shot_start_time, shot_start_index = decoded.time, decoded.index
-                segment_start = decoded.time
-            diffs.append(diff)
-        prev = small
-        if decoded.time - segment_start >= params.max_segment_seconds:
-            close_segment(len(shots))
-            segment_start = decoded.time
-        if decoded.index - shot_start_index >= params.guard_frames or best is None:
-            sharp = _sharpness(decoded)
-            if best is None or sharp > best.sharpness:
-                best = _Best(sharp, decoded)
-        if decoded.index % 10 == 0:
+            shots: tuple[Shot, ...] = ()
+            _preview(reader, saver, fps, progress, cancel)
+        else:
+            shots = _full(reader, saver, params, fps, progress, cancel)
+        saver.close()
+    except BaseException:
+        saver.cancel()
+        raise
+    problems = list(reader.problems)
+    if info.fps is None:
+        problems.append("the stream gives no frame rate; 25 frames/s was assumed for "
+                        "frame-based estimates")
+    if fast:
+        problems.append("fast preview: only the stream's I-frames were decoded; these are "
+                        "where the encoder put them, not shot boundaries")
+    end = _end_time(reader, info.duration, fps)
+    if shots and shots[-1].end != end:
+        last = shots[-1]
+        shots = (*shots[:-1], Shot(last.index, last.start, round(end, 3), last.transition,
+                                   last.start_frame, last.end_frame))
+    return KeyframeResult(shots, saver.keyframes(), round(end, 3), params,
+                          partial=reader.partial, problems=tuple(problems), fast=fast,
+                          frames=reader.frames, fps=info.fps, merges=tuple(saver.merges))
+
+
+def _end_time(reader: VideoReader, duration: float | None, fps: float) -> float:
+    decoded_end = reader.last_time + 1.0 / fps
+    if reader.partial or not duration:
+        return decoded_end
+    return max(duration, reader.last_time)
+
+
+def _full(reader: VideoReader, saver: _Saver, params: KeyframeParams, fps: float,
+          progress: Progress, cancel: CancelToken) -> tuple[Shot, ...]:
+    detector = ShotDetector(fps, params.shot_params())
+    selector = _Selector(saver, params, fps)
+    step = max(1, round(fps / max(params.candidates_per_second, 0.1)))
+    pending: list[_Candidate] = []
+    sp = detector.p
+    last_index = -1
+    for decoded in reader:
+        cancel.check()
+        frame = decoded.frame
+        y, u, v = grid_yuv(frame)
+        feat = Features(decoded.index, decoded.time, y, u, v, sp)
+        selector.add(detector.push(feat))
+        if not feat.blank and (decoded.index % step == 0 or frame.key_frame):
+            pending.append(_Candidate(decoded.index, decoded.time, sharpness_of(frame), frame,
+                                      feat.z))
+        ready = detector.ready_before - selector.guard
+        if pending and pending[0].index < ready:
+            keep = 0
+            for c in pending:
+                if c.index >= ready:
+                    break
+                selector.take(c)
+                keep += 1
+            del pending[:keep]
+        last_index = decoded.index
+        if decoded.index % 10 == 9:
             progress.advance(10)
-
-    end_time = info.duration or (last.time if last else 0.0)
-    if not fast:
-        close_segment(len(shots))
-        shots.append(Shot(len(shots), shot_start_time, end_time))
-    elif shots:
-        shots = [Shot(s.index, s.start, shots[i + 1].start if i + 1 < len(shots) else end_time)
-                 for i, s in enumerate(shots)]
-
-    keyframes = tuple(_save(shot, frame, sharp, out_dir, params) for shot, frame, sharp in chosen)
-    return KeyframeResult(tuple(shots), keyframes, end_time, params)
+    selector.add(detector.flush())
+    for c in pending:
+        selector.take(c)
+    end = _end_time(reader, reader.info.duration if reader.info else None, fps)
+    return selector.finish(end, last_index)
 
 
-def _sharpness(decoded: DecodedFrame) -> float:
-    gray = decoded.gray_small(320)
-    return float(cv2.Laplacian(gray, cv2.CV_32F).var())
-
-
-def _save(shot: int, decoded: DecodedFrame, sharp: float, out_dir: Path,
-          params: KeyframeParams) -> Keyframe:
-    img = Image.fromarray(decoded.rgb())
-    path = out_dir / f"keyframe_{decoded.index:07d}.png"
-    img.save(path, format="PNG", compress_level=3)
-    thumb = img.copy()
-    thumb.thumbnail((params.thumb_size, params.thumb_size))
-    thumb.save(path.with_suffix(".thumb.jpg"), format="JPEG", quality=85)
-    return Keyframe(
-        time=round(decoded.time, 3),
-        frame=decoded.index,
-        shot=shot,
-        sharpness=round(sharp, 2),
-        path=str(path),
-        phash=to_hex(phash(img)),
-    )
+def _preview(reader: VideoReader, saver: _Saver, fps: float, progress: Progress,
+             cancel: CancelToken) -> None:
+    for decoded in reader:
+        cancel.check()
+        frame_index = round(decoded.time * fps)
+        cand = _Candidate(frame_index, decoded.time, sharpness_of(decoded.frame), decoded.frame,
+                          None)
+        saver.submit(_Job(-1, "preview", cand, frame_index))
+        progress.advance()
 
 
 def format_timestamp(seconds: float) -> str:
@@ -151,3 +399,4 @@ def format_timestamp(seconds: float) -> str:
     m, rem = divmod(rem, 60_000)
     s, ms = divmod(rem, 1000)
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+

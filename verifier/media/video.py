@@ -1,9 +1,15 @@
-"""Streaming video decoding with PyAV: one frame at a time, memory independent of length."""
+"""Streaming video decoding with PyAV: one frame at a time, memory independent of length.
+
+`VideoReader` is the careful reader: presentation times repaired when the stream's own are
+missing or go backwards, decoding errors after the first frame kept as problems (what decoded so
+far is still returned, marked partial), and a file that ends before its header says it should is
+noticed. `iter_frames` is the simple wrapper the corpus uses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import av
@@ -11,6 +17,14 @@ import cv2
 import numpy as np
 
 from verifier.errors import UserError
+
+# Planar 8-bit YUV: the planes can be read straight from the decoder's buffers.
+_PLANAR_YUV = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
+                         "yuv411p", "yuv440p", "yuvj440p", "yuv410p"})
+_LUMA_FIRST = _PLANAR_YUV | {"nv12", "nv21", "gray"}
+
+# The fixed grid the shot detector compares frames on (luma; chroma is half of it each way).
+GRID_W, GRID_H = 64, 36
 
 
 @dataclass(frozen=True)
@@ -20,6 +34,8 @@ class VideoInfo:
     frames: int | None
     width: int
     height: int
+    rotation: int = 0  # display rotation FFmpeg reports (degrees), known once a frame decoded
+    codec: str = ""
 
 
 @dataclass
@@ -40,64 +56,234 @@ class DecodedFrame:
 
     def rgb(self) -> np.ndarray:
         """Full-resolution RGB, with the stream's display rotation applied."""
-        img = self.frame.to_ndarray(format="rgb24")
-        k = round((self.frame.rotation or 0) / 90) % 4
-        return np.ascontiguousarray(np.rot90(img, k)) if k else img
+        return frame_rgb(self.frame)
+
+    @property
+    def is_keyframe(self) -> bool:
+        return bool(self.frame.key_frame)
+
+
+def frame_rgb(frame: av.VideoFrame) -> np.ndarray:
+    """Full-resolution RGB of a decoded frame, with the display rotation applied."""
+    img = frame.to_ndarray(format="rgb24")
+    k = round((frame.rotation or 0) / 90) % 4
+    return np.ascontiguousarray(np.rot90(img, k)) if k else img
+
+
+def _plane_array(frame: av.VideoFrame, n: int, width: int, height: int) -> np.ndarray:
+    plane = frame.planes[n]
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)
+    return rows[:height, :width]
+
+
+def luma_plane(frame: av.VideoFrame) -> np.ndarray:
+    """The full-resolution Y plane as uint8 (a view of the decoder's buffer when possible)."""
+    if frame.format.name in _LUMA_FIRST:
+        return _plane_array(frame, 0, frame.width, frame.height)
+    return np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8)
+
+
+def shrink(plane: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
+    """Area-average a plane down to about `width` columns, fast.
+
+    INTER_AREA is quick only for whole-number ratios, so the plane is first cropped to a whole
+    multiple of the factor (at most factor-1 rows and columns lost), then averaged; if an exact
+    size is asked for, the small result is resized to it.
+    """
+    h, w = plane.shape[:2]
+    k = max(1, w // max(width, 1))
+    if k > 1:
+        hh, ww = max(1, h // k), max(1, w // k)
+        small = cv2.resize(plane[: hh * k, : ww * k], (ww, hh), interpolation=cv2.INTER_AREA)
+    else:
+        small = plane
+    if height is not None and small.shape[:2] != (height, width):
+        small = cv2.resize(small, (width, height), interpolation=cv2.INTER_AREA
+                           if small.shape[1] > width else cv2.INTER_LINEAR)
+    return small
 
 
 def shrink_luma(frame: av.VideoFrame, width: int) -> np.ndarray:
-    if frame.format.name in ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "nv12"):
-        plane = frame.planes[0]
-        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)
-        y: np.ndarray = rows[: frame.height, : frame.width]
-    else:
-        y = np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8)
+    y = luma_plane(frame)
     height = max(1, round(width * frame.height / max(frame.width, 1)))
     return cv2.resize(y, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def grid_yuv(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Luma on the 64x36 detection grid and chroma on 32x18 (None when the format has none)."""
+    name = frame.format.name
+    if name in _PLANAR_YUV:
+        y = _plane_array(frame, 0, frame.width, frame.height)
+        pu, pv = frame.planes[1], frame.planes[2]
+        u = _plane_array(frame, 1, pu.width, pu.height)
+        v = _plane_array(frame, 2, pv.width, pv.height)
+        half_w, half_h = GRID_W // 2, GRID_H // 2
+        return (shrink(y, GRID_W, GRID_H), shrink(u, half_w, half_h), shrink(v, half_w, half_h))
+    if name == "gray" or name.startswith(("gray", "ya")):
+        return shrink(luma_plane(frame), GRID_W, GRID_H), None, None
+    # Anything else (RGB, 10-bit, semi-planar): one conversion, then the same path.
+    return grid_yuv(frame.reformat(format="yuv420p"))
+
+
+def sharpness_of(frame: av.VideoFrame, width: int = 320) -> float:
+    """Variance of the Laplacian of the luma at about `width` columns: higher is sharper."""
+    small = shrink(luma_plane(frame), width)
+    return float(cv2.Laplacian(small, cv2.CV_32F).var())
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """An ISO-BMFF file (MP4, MOV, 3GP) whose top-level boxes have no 'moov': truncated."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+            if len(head) < 8 or head[4:8] not in (b"ftyp", b"mdat", b"wide", b"free", b"skip"):
+                return False
+            size_total = path.stat().st_size
+            pos = 0
+            while pos + 8 <= size_total:
+                fh.seek(pos)
+                box = fh.read(16)
+                if len(box) < 8:
+                    break
+                size = int.from_bytes(box[:4], "big")
+                kind = box[4:8]
+                if kind == b"moov":
+                    return False
+                if size == 1 and len(box) >= 16:
+                    size = int.from_bytes(box[8:16], "big")
+                elif size == 0:
+                    break
+                if size < 8:
+                    break
+                pos += size
+            return True
+    except OSError:
+        return False
+
+
+def _open_error(path: Path, exc: BaseException) -> UserError:
+    if _mp4_without_index(path):
+        return UserError(path, "is truncated: its MP4/MOV index (the 'moov' box) is missing, "
+                               "as in an interrupted download or copy; nothing can be decoded")
+    return UserError(path, f"not a readable video ({str(exc)[:200]})")
 
 
 def probe(path: Path) -> VideoInfo:
     try:
         with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise UserError(path, "has no video stream")
-            stream = container.streams.video[0]
-            duration = None
-            if container.duration:
-                duration = container.duration / 1_000_000
-            elif stream.duration and stream.time_base:
-                duration = float(stream.duration * stream.time_base)
-            fps = float(stream.average_rate) if stream.average_rate else None
-            ctx = stream.codec_context
-            return VideoInfo(duration, fps, stream.frames or None, ctx.width, ctx.height)
+            return _info(path, container)
     except UserError:
         raise
     except (av.error.FFmpegError, ValueError, OSError) as exc:
-        raise UserError(path, f"not a readable video ({str(exc)[:200]})") from None
+        raise _open_error(path, exc) from None
+
+
+def _info(path: Path, container: av.container.InputContainer) -> VideoInfo:
+    if not container.streams.video:
+        kinds = sorted({s.type for s in container.streams})
+        has = f" (it has {', '.join(kinds)} only)" if kinds else ""
+        raise UserError(path, f"has no video stream{has}")
+    stream = container.streams.video[0]
+    duration = None
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration = container.duration / 1_000_000
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    fps = float(rate) if rate and float(rate) > 0 else None
+    ctx = stream.codec_context
+    return VideoInfo(duration, fps, stream.frames or None, ctx.width, ctx.height, 0,
+                     ctx.name or "")
+
+
+@dataclass
+class VideoReader:
+    """Decode one video stream frame by frame, noting what went wrong instead of failing late.
+
+    After iteration: `frames` decoded, `problems` (plain sentences), `partial` (True when the
+    file ended or failed before the end its header announces), `estimated_times` (frames whose
+    time came from the frame rate because the stream's were missing or went backwards).
+    """
+
+    path: Path
+    keyframes_only: bool = False
+    threads: bool = True
+    info: VideoInfo | None = None
+    frames: int = 0
+    problems: list[str] = field(default_factory=list)
+    partial: bool = False
+    estimated_times: int = 0
+    last_time: float = 0.0
+
+    def __iter__(self) -> Iterator[DecodedFrame]:
+        path = self.path
+        try:
+            container = av.open(str(path))
+        except (av.error.FFmpegError, ValueError, OSError) as exc:
+            raise _open_error(path, exc) from None
+        with container:
+            self.info = info = _info(path, container)
+            stream = container.streams.video[0]
+            if self.keyframes_only:
+                stream.codec_context.skip_frame = "NONKEY"
+            elif self.threads:
+                # Frame threads: ~30% faster on two cores, the same pixels.
+                stream.thread_type = "FRAME"
+            start = 0.0
+            if stream.start_time is not None and stream.time_base:
+                start = float(stream.start_time * stream.time_base)
+            step = 1.0 / info.fps if info.fps else 1.0 / 25.0
+            index = 0
+            prev: float | None = None
+            try:
+                for frame in container.decode(stream):
+                    t = float(frame.time) - start if frame.time is not None else None
+                    if t is None or (prev is not None and t <= prev) or t < -step:
+                        t = (prev + step) if prev is not None else 0.0
+                        self.estimated_times += 1
+                    t = max(t, 0.0)
+                    prev = t
+                    if index == 0 and frame.rotation:
+                        self.info = info = replace(info, rotation=round(frame.rotation))
+                    self.frames, self.last_time = index + 1, t
+                    yield DecodedFrame(index, t, frame)
+                    index += 1
+            except av.error.FFmpegError as exc:
+                if index == 0:
+                    raise _open_error(path, exc) from None
+                self.partial = True
+                self.problems.append(
+                    f"decoding failed after frame {index} ({self.last_time:.3f} s): "
+                    f"{str(exc)[:160]}; the frames before it are kept")
+            if index == 0:
+                raise UserError(path, "has a video stream but no frame in it could be decoded")
+            self._check_end(info)
+        if self.estimated_times:
+            src = f"{info.fps:.3f} frames/s" if info.fps else "an assumed 25 frames/s"
+            self.problems.append(
+                f"{self.estimated_times} of {self.frames} frames had missing or non-increasing "
+                f"timestamps; their times were estimated from the frame rate ({src})")
+
+    def _check_end(self, info: VideoInfo) -> None:
+        if self.partial or self.keyframes_only:
+            return
+        short_frames = info.frames is not None and self.frames < 0.9 * info.frames - 2
+        step = 1.0 / info.fps if info.fps else 0.04
+        short_time = (info.duration is not None
+                      and self.last_time + step < info.duration - max(1.0, 0.1 * info.duration))
+        if short_frames or short_time:
+            self.partial = True
+            expected = (f"{info.frames} frames" if info.frames
+                        else f"{info.duration:.3f} s" if info.duration else "more")
+            self.problems.append(
+                f"the file ends early: {self.frames} frames ({self.last_time:.3f} s) decoded "
+                f"where its header announces {expected}; the file is probably truncated")
 
 
 def iter_frames(path: Path, *, keyframes_only: bool = False) -> Iterator[DecodedFrame]:
-    """Decode every frame (or only the stream's I-frames) in presentation order."""
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, ValueError, OSError) as exc:
-        raise UserError(path, f"not a readable video ({str(exc)[:200]})") from None
-    with container:
-        if not container.streams.video:
-            raise UserError(path, "has no video stream")
-        stream = container.streams.video[0]
-        if keyframes_only:
-            stream.codec_context.skip_frame = "NONKEY"
-        start = 0.0
-        if stream.start_time and stream.time_base:
-            start = float(stream.start_time * stream.time_base)
-        index = 0
-        try:
-            for frame in container.decode(stream):
-                t = float(frame.time) - start if frame.time is not None else index / 25.0
-                yield DecodedFrame(index, max(t, 0.0), frame)
-                index += 1
-        except av.error.FFmpegError as exc:
-            if index == 0:
-                raise UserError(path, f"not a readable video ({str(exc)[:200]})") from None
-            # A damaged tail: keep what decoded, as players do.
+    """Decode every frame (or only the stream's I-frames) in presentation order.
+
+    A damaged tail ends the iteration quietly, keeping what decoded, as players do; use
+    VideoReader to learn about it.
+    """
+    yield from VideoReader(path, keyframes_only=keyframes_only)

@@ -1,0 +1,337 @@
+"""Shot-boundary detection over a stream of small frames: hard cuts, dissolves and fades.
+
+Every frame is reduced to its luma on a 64x36 grid and its chroma on 32x18 (read from the
+decoder's planes, no colour conversion). Three detectors look at a sliding window of those:
+
+* **Hard cut** between frames c-1 and c: their difference (mean absolute difference of Y, U and
+  V, summed) is above a floor and `adaptive_ratio` times the mean difference of the frames
+  around it (PySceneDetect's AdaptiveDetector rule, which keeps camera motion from firing).
+  A flash is not a cut: when, within `flash_seconds`, the picture comes back to what it was
+  before the jump, both jumps are ignored.
+* **Dissolve** centred on frame c, tried at each half-window h in `dissolve_windows`: the frames
+  A = c-h and B = c+h differ in structure (contrast-normalised luma), the frame c is a genuine
+  mix of the two (a least-squares fit c ~ alpha*A + beta*B explains it, with both weights well
+  away from zero), the content before A and after B is steady compared with the change from A
+  to B (a pan changes all the time, a dissolve joins two steadier shots), and no single frame
+  in between jumps by half the change (that is a hard cut). The cut is placed where the mix is
+  closest to half and half.
+* **Fade** through black (or any near-uniform picture): a run of blank frames whose neighbours
+  on both sides differ in structure; the cut is placed in the middle of the run. A run at the
+  very start or end of the video is no cut, nor is a white flash (same picture both sides).
+
+Cuts closer than `min_shot_seconds` to the previous one are dropped (the earlier one stays).
+Boundaries come out in order once no later evidence can change them, a couple of seconds behind
+the decoder; memory is a fixed window of small frames.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+
+_NY = 64 * 36
+_NC = 32 * 18
+
+
+@dataclass(frozen=True)
+class ShotParams:
+    # Hard cuts: difference floor (mean |dY| + |dU| + |dV|, 0-255 scale) and adaptive ratio.
+    cut_floor: float = 10.0
+    adaptive_ratio: float = 3.0
+    adaptive_frames: int = 2
+    # A jump that comes back to the earlier picture within this time is a flash, not a cut.
+    flash_seconds: float = 0.12
+    flash_return: float = 0.5
+    min_shot_seconds: float = 0.5
+    # Gradual transitions: half-window lengths tried (seconds), structural change needed
+    # (mean |difference| of contrast-normalised luma; unrelated pictures score about 1.1),
+    # largest unexplained part of the middle frame, steadiness of the surroundings.
+    dissolve_windows: tuple[float, ...] = (0.5, 1.0)
+    structure_change: float = 0.5
+    mix_residual: float = 0.4
+    steadiness: float = 0.5
+    # Blank (fade) frames: luma standard deviation below blank_std, or dark and nearly flat.
+    blank_std: float = 5.0
+    dark_mean: float = 40.0
+    dark_std: float = 10.0
+    fade_lookaround_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
+class Boundary:
+    frame: int  # first frame of the new shot
+    time: float
+    kind: str  # "cut", "dissolve" or "fade"
+    first: int  # first and last frame of the transition (equal to frame for a cut)
+    last: int
+
+
+class Features:
+    """The small picture of one frame, as the detectors compare it."""
+
+    __slots__ = ("blank", "d", "index", "mean", "std", "time", "vec", "y", "z")
+
+    def __init__(self, index: int, time: float, y: np.ndarray, u: np.ndarray | None,
+                 v: np.ndarray | None, params: ShotParams) -> None:
+        self.index = index
+        self.time = time
+        yf = y.astype(np.float32).ravel()
+        self.y = yf
+        self.mean = float(yf.mean())
+        self.std = float(yf.std())
+        parts = [yf * (1.0 / _NY)]
+        if u is not None and v is not None:
+            parts += [u.astype(np.float32).ravel() * (1.0 / _NC),
+                      v.astype(np.float32).ravel() * (1.0 / _NC)]
+        self.vec = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        self.blank = self.std < params.blank_std or (
+            self.mean < params.dark_mean and self.std < params.dark_std)
+        self.z: np.ndarray | None = None if self.blank else (yf - self.mean) / self.std
+        self.d = 0.0  # difference from the previous frame
+
+
+def raw_diff(a: Features, b: Features) -> float:
+    if a.vec.shape != b.vec.shape:
+        return float(np.abs(a.y - b.y).mean()) if a.y.shape == b.y.shape else 255.0
+    return float(np.abs(a.vec - b.vec).sum())
+
+
+def structure_diff(a: Features, b: Features) -> float | None:
+    if a.z is None or b.z is None or a.z.shape != b.z.shape:
+        return None
+    return float(np.abs(a.z - b.z).mean())
+
+
+@dataclass
+class _Run:
+    start: int
+    end: int = -1  # last blank frame, -1 while the run goes on
+    before: Features | None = None
+    after: Features | None = None
+    after_seen: int = 0
+
+
+class ShotDetector:
+    """Push frames in order; get boundaries back in order, with the frame index before which
+    every frame's shot is final (`ready_before`)."""
+
+    def __init__(self, fps: float, params: ShotParams | None = None) -> None:
+        self.p = p = params or ShotParams()
+        self.fps = fps if fps and fps > 0 else 25.0
+        self.flash = max(2, round(p.flash_seconds * self.fps))
+        self.hs = sorted({max(2, round(h * self.fps)) for h in p.dissolve_windows}) or [2]
+        self.h_max = self.hs[-1]
+        self.hard_delay = max(self.flash, p.adaptive_frames)
+        self.look = max(2, round(p.fade_lookaround_seconds * self.fps))
+        # A dissolve centred on c is known 2h after c and starts h before it.
+        self.delay = max(self.hard_delay, 3 * self.h_max) + 1
+        self.buf: deque[Features] = deque(maxlen=4 * self.h_max + self.look + 4)
+        self.blank_count: deque[int] = deque(maxlen=self.buf.maxlen)  # cumulative blank count
+        self.pending: list[Boundary] = []
+        self.run: _Run | None = None
+        self.diss_group: list[tuple[float, int, int]] = []  # (score, centre, half window)
+        self.last_cut_time = 0.0
+        self.last_index = -1
+        self.ready_before = 0
+
+    # ------------------------------------------------------------------ public
+
+    def push(self, f: Features) -> list[Boundary]:
+        if self.buf:
+            f.d = raw_diff(self.buf[-1], f)
+        self.buf.append(f)
+        self.blank_count.append((self.blank_count[-1] if self.blank_count else 0) + f.blank)
+        self.last_index = i = f.index
+        self._track_blank(f)
+        self._check_cut(i - self.hard_delay)
+        self._check_dissolve(i - 2 * self.h_max)
+        horizon = i - self.delay + 1
+        return self._finalise(horizon)
+
+    def flush(self) -> list[Boundary]:
+        """The end of the stream: decide what is still open."""
+        last = self.last_index
+        for c in range(max(0, last - self.hard_delay + 1), last + 1):
+            self._check_cut(c)
+        self._close_dissolve_group()
+        if self.run is not None:
+            self._decide_run(at_end=True)
+        return self._finalise(last + 1)
+
+    # ------------------------------------------------------------------ access
+
+    def _at(self, index: int) -> Features | None:
+        if not self.buf:
+            return None
+        pos = index - self.buf[0].index
+        if 0 <= pos < len(self.buf):
+            return self.buf[pos]
+        return None
+
+    def _blanks_between(self, lo: int, hi: int) -> int:
+        first = self.buf[0].index
+        lo_pos, hi_pos = lo - first, hi - first
+        if lo_pos < 0 or hi_pos >= len(self.buf):
+            return 1  # outside what is known: treat as unusable
+        before = self.blank_count[lo_pos - 1] if lo_pos > 0 else (
+            self.blank_count[0] - self.buf[0].blank)
+        return self.blank_count[hi_pos] - before
+
+    # ------------------------------------------------------------------ hard cuts
+
+    def _check_cut(self, c: int) -> None:
+        p = self.p
+        cur, prev = self._at(c), self._at(c - 1)
+        if cur is None or prev is None or cur.blank or prev.blank:
+            return
+        d = cur.d
+        if d < p.cut_floor:
+            return
+        around = [g.d for g in (self._at(c + k) for k in range(-p.adaptive_frames,
+                                                                p.adaptive_frames + 1))
+                  if g is not None and g.index != c and g.index > 0]
+        base = sum(around) / len(around) if around else 0.0
+        if d < p.adaptive_ratio * max(base, 1.0):
+            return
+        limit = p.flash_return * d
+        for k in range(1, self.flash + 1):
+            later = self._at(c + k)
+            if later is not None and raw_diff(prev, later) < limit:
+                return  # the picture comes back: a flash starts here
+            earlier = self._at(c - 1 - k)
+            if earlier is not None and raw_diff(earlier, cur) < limit:
+                return  # back to what it was before: a flash ends here
+        self._add(Boundary(c, cur.time, "cut", c, c))
+
+    # ------------------------------------------------------------------ dissolves
+
+    def _check_dissolve(self, c: int) -> None:
+        best: tuple[float, int, int] | None = None
+        mid = self._at(c)
+        if mid is not None and not mid.blank:
+            for h in self.hs:
+                score = self._mix_score(c, h, mid)
+                if score is not None and (best is None or score < best[0]):
+                    best = (score, c, h)
+        if best is not None:
+            self.diss_group.append(best)
+        else:
+            self._close_dissolve_group()
+
+    def _mix_score(self, c: int, h: int, mid: Features) -> float | None:
+        p = self.p
+        a, b = self._at(c - h), self._at(c + h)
+        before, after = self._at(c - 2 * h), self._at(c + 2 * h)
+        if a is None or b is None or before is None or after is None:
+            return None
+        change = structure_diff(a, b)
+        if change is None or change < p.structure_change:
+            return None
+        if self._blanks_between(c - 2 * h, c + 2 * h):
+            return None
+        s1, s2 = structure_diff(before, a), structure_diff(b, after)
+        if s1 is None or s2 is None or max(s1, s2) > p.steadiness * change:
+            return None
+        raw = raw_diff(a, b)
+        jump = max(g.d for g in islice(self.buf, c - h + 1 - self.buf[0].index,
+                                       c + h + 1 - self.buf[0].index))
+        if jump > 0.5 * raw:
+            return None
+        ya, yb, ym = a.y - a.mean, b.y - b.mean, mid.y - mid.mean
+        m = np.stack([ya, yb], axis=1)
+        coef, *_ = np.linalg.lstsq(m, ym, rcond=None)
+        alpha, beta = float(coef[0]), float(coef[1])
+        if alpha < 0.1 or beta < 0.1:
+            return None
+        share = alpha / (alpha + beta)
+        if not 0.25 <= share <= 0.75:
+            return None
+        norm = float(np.linalg.norm(ym))
+        if norm <= 0:
+            return None
+        residual = float(np.linalg.norm(ym - m @ coef)) / norm
+        if residual > p.mix_residual:
+            return None
+        return abs(share - 0.5) + 0.25 * residual
+
+    def _close_dissolve_group(self) -> None:
+        if not self.diss_group:
+            return
+        score, c, h = min(self.diss_group)
+        self.diss_group = []
+        cur = self._at(c)
+        if cur is not None:
+            self._add(Boundary(c, cur.time, "dissolve", c - h, c + h))
+
+    # ------------------------------------------------------------------ fades
+
+    def _track_blank(self, f: Features) -> None:
+        run = self.run
+        if f.blank:
+            if run is None:
+                self.run = _Run(f.index, before=self._most_detailed(
+                    range(f.index - self.look, f.index)))
+            elif run.end >= 0:  # blank again while looking past the end of the run
+                self._decide_run(at_end=False)
+                self.run = _Run(f.index, before=self._most_detailed(
+                    range(f.index - self.look, f.index)))
+            return
+        if run is None:
+            return
+        if run.end < 0:
+            run.end = f.index - 1
+        run.after_seen += 1
+        if run.after is None or f.std > run.after.std:
+            run.after = f
+        if run.after_seen >= self.look:
+            self._decide_run(at_end=False)
+
+    def _most_detailed(self, indices: range) -> Features | None:
+        best = None
+        for k in indices:
+            g = self._at(k)
+            if g is not None and not g.blank and (best is None or g.std > best.std):
+                best = g
+        return best
+
+    def _decide_run(self, *, at_end: bool) -> None:
+        run, self.run = self.run, None
+        if run is None or run.end < 0 or run.before is None or run.after is None:
+            return
+        change = structure_diff(run.before, run.after)
+        if change is None or change < self.p.structure_change:
+            return
+        c = (run.start + run.end + 1) // 2
+        cur = self._at(c)
+        time = cur.time if cur is not None else run.before.time + (c - run.before.index) / self.fps
+        self._add(Boundary(c, time, "fade", run.start, run.end))
+
+    # ------------------------------------------------------------------ ordering
+
+    def _add(self, b: Boundary) -> None:
+        self.pending.append(b)
+
+    def _finalise(self, horizon: int) -> list[Boundary]:
+        if self.run is not None:
+            horizon = min(horizon, self.run.start)
+        if self.diss_group:
+            horizon = min(horizon, min(c - h for _, c, h in self.diss_group))
+        horizon = max(horizon, self.ready_before)
+        out: list[Boundary] = []
+        if self.pending:
+            self.pending.sort(key=lambda b: b.frame)
+            keep = []
+            for b in self.pending:
+                if b.frame >= horizon:
+                    keep.append(b)
+                    continue
+                if b.frame <= 0 or b.time - self.last_cut_time < self.p.min_shot_seconds:
+                    continue
+                self.last_cut_time = b.time
+                out.append(b)
+            self.pending = keep
+        self.ready_before = horizon
+        return out
