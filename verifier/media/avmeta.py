@@ -24,6 +24,7 @@ class VideoData:
     format_name: str = ""
     format_long_name: str = ""
     duration: float | None = None
+    start_time: float | None = None
     bit_rate: int | None = None
     container_tags: dict[str, str] = field(default_factory=dict)
     streams: list[dict[str, str]] = field(default_factory=list)  # one dict per stream
@@ -80,8 +81,15 @@ def read_video(path: Path) -> VideoData:
             rate = video.average_rate or video.guessed_rate
             if rate:
                 out.frame_rate = float(rate)
+            if out.duration is not None and container.start_time and \
+                    out.format_name.startswith("mov") and container.start_time > 0:
+                # An MP4 edit list that delays the first frame: the clip plays from 0.
+                out.start_time = container.start_time / 1_000_000
+                out.duration += out.start_time
             if out.duration is None and video.duration and video.time_base:
                 out.duration = float(video.duration * video.time_base)
+            if out.duration is None and video.frames and rate:
+                out.duration = video.frames / float(rate)  # AVI: frame count in the header
             _read_rotation(container, video, out)
     except UserError:
         raise
@@ -190,3 +198,78 @@ def _iso6709_part(text: str, degree_digits: int) -> float | None:
     except ValueError:
         return None
     return None
+
+
+# ---------------------------------------------------------------- Matroska segment info
+
+_EBML_HEADER, _SEGMENT, _INFO, _CLUSTER = 0x1A45DFA3, 0x18538067, 0x1549A966, 0x1F43B675
+_INFO_STRINGS = {0x4D80: "MuxingApp", 0x5741: "WritingApp", 0x7BA9: "Title"}
+_DATE_UTC = 0x4461
+_MKV_SCAN = 4 * 1024 * 1024
+
+
+def _vint(data: bytes, pos: int, keep_marker: bool) -> tuple[int, int] | None:
+    if pos >= len(data):
+        return None
+    first = data[pos]
+    length = 1
+    while length <= 8 and not first & (0x80 >> (length - 1)):
+        length += 1
+    if length > 8 or pos + length > len(data):
+        return None
+    value = first if keep_marker else first & (0xFF >> length)
+    for b in data[pos + 1 : pos + length]:
+        value = (value << 8) | b
+    return value, pos + length
+
+
+def matroska_info(path: Path) -> dict[str, str]:
+    """MuxingApp, WritingApp, Title and DateUTC of a Matroska/WebM file's segment info, which
+    FFmpeg reports only in part (its 'encoder' is the MuxingApp)."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(_MKV_SCAN)
+    except OSError:
+        return {}
+    out: dict[str, str] = {}
+    pos, end = 0, len(data)
+    steps = 0
+    while pos < end and steps < 10_000:
+        steps += 1
+        hid = _vint(data, pos, keep_marker=True)
+        if hid is None:
+            break
+        size = _vint(data, hid[1], keep_marker=False)
+        if size is None:
+            break
+        element, body = hid[0], size[1]
+        length = size[0]
+        if element == _SEGMENT:  # descend (its size may be "unknown")
+            pos = body
+            continue
+        if element == _CLUSTER:
+            break
+        if element == _INFO:
+            info_end = min(end, body + length)
+            _read_info(data, body, info_end, out)
+            break
+        pos = body + length
+    return out
+
+
+def _read_info(data: bytes, pos: int, end: int, out: dict[str, str]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    while pos < end:
+        hid = _vint(data, pos, keep_marker=True)
+        size = _vint(data, hid[1], keep_marker=False) if hid else None
+        if hid is None or size is None:
+            return
+        value = data[size[1] : size[1] + size[0]]
+        if hid[0] in _INFO_STRINGS:
+            out[_INFO_STRINGS[hid[0]]] = clean_text(value.rstrip(b"\x00"), 500)
+        elif hid[0] == _DATE_UTC and len(value) == 8:
+            nanoseconds = int.from_bytes(value, "big", signed=True)
+            when = datetime(2001, 1, 1, tzinfo=UTC) + timedelta(microseconds=nanoseconds // 1000)
+            out["DateUTC"] = when.isoformat(timespec="seconds").replace("+00:00", "Z")
+        pos = size[1] + size[0]

@@ -50,6 +50,8 @@ MAX_SEGMENTS = 500
 class JpegInfo:
     tables: dict[int, tuple[int, ...]] = field(default_factory=dict)  # id -> 64 values, natural
     process: str | None = None
+    width: int = 0  # from the frame header (0: defined later by a DNL marker, or absent)
+    height: int = 0
     components: list[tuple[int, int, int, int]] = field(default_factory=list)  # id, h, v, table
     segments: list[str] = field(default_factory=list)  # "APP1 Exif (1234 bytes)", ...
     comments: list[bytes] = field(default_factory=list)
@@ -145,6 +147,8 @@ def _read_dqt(body: bytes, info: JpegInfo) -> None:
 def _read_sof(body: bytes, info: JpegInfo) -> None:
     if len(body) < 6:
         return
+    info.height = int.from_bytes(body[1:3], "big")
+    info.width = int.from_bytes(body[3:5], "big")
     count = body[5]
     info.components = []
     for k in range(count):

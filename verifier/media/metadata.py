@@ -153,7 +153,7 @@ def extract(
     if sniffed.kind is MediaKind.IMAGE:
         _image_metadata(path, sniffed, b)
     else:
-        _video_metadata(path, b)
+        _video_metadata(path, sniffed, b)
     _common(path, sniffed, b, claim, place, http_headers, source_url)
     return b.report()
 
@@ -280,6 +280,14 @@ def _image_metadata(path: Path, sniffed: Sniffed, b: _Builder) -> None:
     data = _read_bytes(path, b)
     ex = exif.read_exif(data)
     img_info = _pillow_header(path, data, b)
+    if not ex.tags and not img_info.get("exif"):
+        raw_exif = _raw_profile((img_info.get("text") or {}).get("Raw profile type exif"))
+        if raw_exif:
+            img_info["exif"] = raw_exif
+    if not img_info.get("xmp"):
+        raw_xmp = _raw_profile((img_info.get("text") or {}).get("Raw profile type xmp"))
+        if raw_xmp:
+            img_info["xmp"] = raw_xmp
     if not ex.tags and img_info.get("exif"):
         # WebP, PNG eXIf and HEIF carry EXIF that Pillow finds even when exifread does not.
         payload = img_info["exif"]
@@ -313,6 +321,20 @@ def _image_metadata(path: Path, sniffed: Sniffed, b: _Builder) -> None:
     _check_software(b)
     _modified_after_capture(ex, b)
     _thumbnail_check(path, data, ex, img_info, b)
+
+
+def _raw_profile(text: object) -> bytes | None:
+    """ImageMagick's and GIMP's PNG text chunk 'Raw profile type exif': name, length, hex."""
+    if not isinstance(text, str):
+        return None
+    parts = text.strip().split(None, 2)
+    if len(parts) < 3 or not parts[1].isdigit():
+        return None
+    try:
+        data = bytes.fromhex("".join(parts[2].split()))
+    except ValueError:
+        return None
+    return data[: int(parts[1])] or None
 
 
 def _pillow_header(path: Path, data: bytes, b: _Builder) -> dict[str, Any]:
@@ -488,11 +510,16 @@ def _image_fields(ex: ExifData, xd: xmp.XmpData, iptc: dict[str, str],
             _add_gps(b, lat, lon, "XMP exif:GPSLatitude/GPSLongitude")
 
     size = img_info.get("size")
+    source = "image header (as displayed)"
+    if not size and jinfo is not None and jinfo.width and jinfo.height:
+        size, source = (jinfo.width, jinfo.height), "JPEG frame header (as displayed)"
     if size:
         w, h = size
-        if (orientation_value or img_info.get("orientation") or 1) in (5, 6, 7, 8):
+        # HEIF decoders already apply the container's rotation (irot); EXIF says it again.
+        if img_info.get("format") not in ("HEIF", "AVIF") and \
+                (orientation_value or img_info.get("orientation") or 1) in (5, 6, 7, 8):
             w, h = h, w
-        b.add("dimensions", f"{w} x {h}", "image header (as displayed)")
+        b.add("dimensions", f"{w} x {h}", source)
     fmt = img_info.get("format")
     if fmt:
         details = [fmt]
@@ -684,9 +711,27 @@ _VIDEO_DATES = ("com.apple.quicktime.creationdate", "creation_time", "date_recor
 _ZERO_DATES = ("1904-01-01", "1970-01-01", "1900-01-01")
 
 
-def _video_metadata(path: Path, b: _Builder) -> None:
-    vd = avmeta.read_video(path)
+def _video_metadata(path: Path, sniffed: Sniffed, b: _Builder) -> None:
+    matroska = (avmeta.matroska_info(path)
+                if sniffed.mime in ("video/x-matroska", "video/webm") else {})
+    b.group("Matroska", matroska)
+    try:
+        vd = avmeta.read_video(path)
+    except UserError as exc:
+        if not matroska:
+            raise
+        # FFmpeg refuses the file, but its segment info is readable: a partial report.
+        b.problems.append(exc.reason)
+        b.add("software", matroska.get("WritingApp"), "Matroska WritingApp")
+        if matroska.get("DateUTC"):
+            parsed = parse_date(matroska["DateUTC"])
+            if parsed is not None:
+                _set_capture(b, parsed, "Matroska DateUTC")
+                b.timeline.add("Matroska DateUTC", matroska["DateUTC"])
+        _check_software(b)
+        return
     b.problems.extend(vd.problems)
+    b.add("software", matroska.get("WritingApp"), "Matroska WritingApp")
     container: dict[str, str] = {"format": vd.format_long_name}
     if vd.duration is not None:
         container["duration"] = f"{vd.duration:.3f} s"
