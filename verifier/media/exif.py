@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 import logging
 import re
+import struct
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, BinaryIO, cast
+from typing import Any
 
 import exifread
 
@@ -19,8 +20,8 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 2000
 # MakerNote values are summarised: long binary arrays say nothing to a fact-checker.
 MAX_MAKERNOTE_TEXT = 200
-EXIF_DEADLINE_S = 2.0
-EXIF_MAX_OPERATIONS = 2_000_000
+EXIF_DEADLINE_S = 1.5
+EXIF_MAX_OPERATIONS = 1_000_000
 
 ORIENTATION_NAMES = {
     1: "Horizontal (normal)",
@@ -119,21 +120,18 @@ def read_exif(data: bytes, *, deadline_s: float = EXIF_DEADLINE_S,
     reader = _BudgetedReader(data, max_operations, time.monotonic() + deadline_s)
     exif_logger = logging.getLogger("exifread")
     previous = exif_logger.level
-    exif_logger.setLevel(logging.ERROR)  # exifread warns loudly on every odd tag
+    exif_logger.setLevel(logging.CRITICAL)  # exifread warns loudly on every odd tag
+    tags: dict[str, Any] = {}
     try:
-        tags: dict[str, Any] = exifread.process_file(cast(BinaryIO, reader), details=True,
-                                                     extract_thumbnail=True)
+        _process(reader, tags)
     except BudgetExceeded as exc:
         out.problems.append(f"EXIF could not be fully read: it {exc}")
-        tags = {}
     except RecursionError:
         out.problems.append("EXIF could not be fully read: its IFDs point into each other")
-        tags = {}
     except Exception as exc:  # exifread raises many types on hostile input
         log.info("exifread failed: %s", exc)
         out.problems.append(f"EXIF could not be fully read ({type(exc).__name__}: "
                             f"{clean_text(exc, 200)})")
-        tags = {}
     finally:
         exif_logger.setLevel(previous)
     thumb = tags.pop("JPEGThumbnail", None)
@@ -145,6 +143,49 @@ def read_exif(data: bytes, *, deadline_s: float = EXIF_DEADLINE_S,
     out.tags = tags
     out.groups = _groups(tags, out)
     return out
+
+
+def _process(fh: Any, tags: dict[str, Any]) -> None:
+    """exifread.process_file, step by step, so the tags read before a failure are kept."""
+    try:
+        from exifread.core.exceptions import ExifNotFound, InvalidExif
+        from exifread.core.exif_header import ExifHeader
+        from exifread.core.find_exif import determine_type, get_endian_str
+    except ImportError:  # another exifread layout: the whole-file call, all or nothing
+        tags.update(exifread.process_file(fh, details=True, extract_thumbnail=True))
+        return
+    fh.seek(0)
+    try:
+        offset, endian_bytes, fake_exif = determine_type(fh)
+    except (ExifNotFound, InvalidExif):
+        return
+    endian_str, _ = get_endian_str(endian_bytes)
+    hdr = ExifHeader(fh, endian_str, offset, fake_exif, False, False, True, True)
+    hdr.tags = tags  # filled in place: what was read survives an exception
+    thumb_ifd = 0
+    for ctr, ifd in enumerate(hdr.list_ifd()):
+        name = "Image" if ctr == 0 else "Thumbnail" if ctr == 1 else f"IFD {ctr}"
+        if ctr == 1:
+            thumb_ifd = ifd
+        hdr.dump_ifd(ifd=ifd, ifd_name=name)
+    exif_off = tags.get("Image ExifOffset")
+    if exif_off and exif_off.values:
+        hdr.dump_ifd(ifd=exif_off.values[0], ifd_name="EXIF")
+    sub_ifds = tags.get("Image SubIFDs")
+    if sub_ifds:
+        for i, sub_offset in enumerate(list(sub_ifds.values)[:16]):
+            hdr.dump_ifd(ifd=sub_offset, ifd_name=f"EXIF SubIFD{i}")
+    if "EXIF MakerNote" in tags and "Image Make" in tags:
+        try:
+            hdr.decode_maker_note()
+        except (ValueError, IndexError, KeyError, TypeError, struct.error) as exc:
+            log.info("MakerNote not decoded: %s", exc)
+    if thumb_ifd:
+        try:
+            hdr.extract_tiff_thumbnail(thumb_ifd)
+            hdr.extract_jpeg_thumbnail()
+        except (ValueError, IndexError, KeyError, TypeError, struct.error) as exc:
+            log.info("thumbnail not extracted: %s", exc)
 
 
 def _group_of(key: str) -> tuple[str, str]:

@@ -116,6 +116,14 @@ def thumbnail_mismatch(distance: int) -> RedFlag:
         "leave this trace, so the picture may have been altered or cropped after capture.")
 
 
+def thumbnail_turned(distance: int, turned: int) -> RedFlag:
+    return RedFlag(
+        "thumbnail-turned", "Preview turned differently from the picture",
+        f"The embedded preview shows the same scene turned or mirrored (pHash distance {turned} "
+        f"once turned, {distance} as stored); the picture was rotated by software after capture, "
+        "which changes the file but not what it shows.")
+
+
 def gps_far(km: float, place: tuple[float, float]) -> RedFlag:
     return RedFlag(
         "gps-far-from-claim", "Recorded far from the claimed place",

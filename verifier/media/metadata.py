@@ -288,7 +288,7 @@ def _image_metadata(path: Path, sniffed: Sniffed, b: _Builder) -> None:
         raw_xmp = _raw_profile((img_info.get("text") or {}).get("Raw profile type xmp"))
         if raw_xmp:
             img_info["xmp"] = raw_xmp
-    if not ex.tags and img_info.get("exif"):
+    if not ex.tags and not ex.problems and img_info.get("exif"):
         # WebP, PNG eXIf and HEIF carry EXIF that Pillow finds even when exifread does not.
         payload = img_info["exif"]
         if isinstance(payload, bytes):
@@ -342,6 +342,7 @@ def _pillow_header(path: Path, data: bytes, b: _Builder) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns about every odd TIFF tag
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 out["format"] = img.format or ""
@@ -667,17 +668,29 @@ def _thumbnail_check(path: Path, data: bytes, ex: ExifData, img_info: dict[str, 
         return
     from verifier.matching.hashing import hamming, phash
 
+    # Letterbox bars cut off, so a 4:3 preview of a 3:2 picture is not penalised.
     t_img, m_img = _trim_black_bars(thumb), _trim_black_bars(main)
-    # Compare like with like: same aspect, so a 4:3 preview of a 3:2 picture is not penalised.
-    distance = hamming(phash(t_img), phash(m_img))
+    main_hash = phash(m_img)
+    distance = hamming(phash(t_img), main_hash)
     b.group("Thumbnail", {"pHash distance to the picture": str(distance)})
-    if distance > flags.THUMBNAIL_MAX_DISTANCE:
-        b.flag(flags.thumbnail_mismatch(distance))
+    if distance <= flags.THUMBNAIL_MAX_DISTANCE:
+        return
+    # A preview that matches once turned or mirrored: the picture was rotated after capture
+    # (by software that left the preview alone), not changed in content.
+    turned = min((hamming(phash(t_img.transpose(t)), main_hash), t.name)
+                 for t in Image.Transpose)
+    if turned[0] <= flags.THUMBNAIL_MAX_DISTANCE:
+        b.group("Thumbnail", {"matches once turned": f"{turned[1].lower().replace('_', ' ')} "
+                                                     f"(distance {turned[0]})"})
+        b.flag(flags.thumbnail_turned(distance, turned[0]))
+        return
+    b.flag(flags.thumbnail_mismatch(distance))
 
 
 def _decode_main(data: bytes, b: _Builder) -> Image.Image | None:
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 if img.format == "JPEG":
