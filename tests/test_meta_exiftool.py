@@ -295,14 +295,20 @@ def _compare_file(rel: str, kind: MediaKind, report: MetadataReport, et: dict[st
             note("dimensions", f"we have none; ExifTool {w} x {h}")
         else:
             mw, mh = (int(v) for v in mine.split(" x "))
-            turned = (orientation in (5, 6, 7, 8) if kind is MediaKind.IMAGE
-                      else ours.get("rotation") in ("90", "270"))
-            if turned:
+            # Images: ours is the size as displayed (turned as EXIF orientation says; HEIF's
+            # decoder turns it by the container's rotation, which agrees); video: as coded.
+            if kind is MediaKind.IMAGE and orientation in (5, 6, 7, 8):
                 mw, mh = mh, mw
             if (mw, mh) != (w, h):
                 note("dimensions", f"ours {mine} (stored {mw} x {mh}) vs ExifTool {w} x {h}")
             else:
                 note("dimensions", None)
+            shown = ours.get("displayed_dimensions")
+            if kind is MediaKind.VIDEO and ours.get("rotation") in ("90", "270"):
+                if shown != f"{h} x {w}":
+                    note("displayed_dimensions", f"ours {shown} vs ExifTool {w} x {h} turned")
+                else:
+                    note("displayed_dimensions", None)
 
     # Duration.
     if kind is MediaKind.VIDEO:

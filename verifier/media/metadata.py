@@ -65,7 +65,7 @@ _IPTC_NAMES = {
 # Normalised fields in the order a fact-checker reads them.
 FIELD_ORDER = ("capture_time", "time_zone", "make", "model", "software", "lens", "gps",
                "gps_map", "gps_altitude", "distance_to_claimed_place", "orientation",
-               "dimensions", "duration", "frame_rate", "codec", "profile", "rotation", "audio",
+               "dimensions", "displayed_dimensions", "duration", "frame_rate", "codec", "profile", "rotation", "audio",
                "encoder", "bit_rate", "format", "jpeg_quality", "icc_profile")
 _EXIF_DATES = (
     ("EXIF DateTimeOriginal", "OffsetTimeOriginal"),
@@ -804,10 +804,12 @@ def _video_metadata(path: Path, sniffed: Sniffed, b: _Builder) -> None:
                      _iso6709_altitude(location[1]))
 
     if vd.width and vd.height:
-        w, h = vd.width, vd.height
+        # Video "dimensions" are the coded size (as ExifTool's ImageWidth/ImageHeight and
+        # ffprobe report it); a quarter-turn display matrix adds the size as displayed.
+        b.add("dimensions", f"{vd.width} x {vd.height}", "video stream (as coded)")
         if vd.rotation in (90, 270):
-            w, h = h, w
-        b.add("dimensions", f"{w} x {h}", "video stream (as displayed)")
+            b.add("displayed_dimensions", f"{vd.height} x {vd.width}",
+                  f"video stream turned {vd.rotation}° ({vd.rotation_source})")
     if vd.duration is not None:
         b.add("duration", f"{vd.duration:.3f} s", "container")
     if vd.frame_rate:
