@@ -65,8 +65,9 @@ _IPTC_NAMES = {
 # Normalised fields in the order a fact-checker reads them.
 FIELD_ORDER = ("capture_time", "time_zone", "make", "model", "software", "lens", "gps",
                "gps_map", "gps_altitude", "distance_to_claimed_place", "orientation",
-               "dimensions", "displayed_dimensions", "duration", "frame_rate", "codec", "profile", "rotation", "audio",
-               "encoder", "bit_rate", "format", "jpeg_quality", "icc_profile")
+               "dimensions", "displayed_dimensions", "duration", "frame_rate", "codec",
+               "profile", "rotation", "audio", "encoder", "bit_rate", "format",
+               "jpeg_quality", "icc_profile")
 _EXIF_DATES = (
     ("EXIF DateTimeOriginal", "OffsetTimeOriginal"),
     ("EXIF DateTimeDigitized", "OffsetTimeDigitized"),
