@@ -125,6 +125,18 @@ class Match:
     source_time: float | None = None  # seconds into the corpus video, None for an image
     earliest_date: str | None = None
     corpus_kind: MediaKind = MediaKind.IMAGE
+    # Added with PDQ and geometric verification; all optional so older rows still load.
+    score: float | None = None  # 0-1, how sure the match is (>= 0.5: reported as a match)
+    confirmed: bool = False  # local features agree on one geometry (RANSAC homography)
+    transform: dict[str, Any] | None = None  # mirror, rotation, crop box, scale, speed, ...
+    query_start: float | None = None  # aligned interval of a video query, seconds
+    query_end: float | None = None
+    source_start: float | None = None  # the same interval in the corpus video
+    source_end: float | None = None
+    locations: tuple[str, ...] = ()  # every path the corpus knows these bytes under
+    distances: dict[str, int] | None = None  # per hash: pdq, phash, dhash, colorhash
+    source_url: str | None = None  # from the provenance that gave the earliest date
+    note: str | None = None  # e.g. "low PDQ quality: matched by pHash"
 
 
 @dataclass(frozen=True)

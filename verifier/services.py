@@ -13,11 +13,10 @@ from typing import Any
 from verifier.article import LoadedArticle, load_article
 from verifier.case import CaseStore
 from verifier.claims import MEDIA, find_claims
-from verifier.corpus import HASH_DECODE_SIDE, Corpus
+from verifier.corpus import Corpus
 from verifier.errors import UserError
-from verifier.matching.hashing import DEFAULT_MAX_DISTANCE, from_hex, phash
+from verifier.matching.hashing import DEFAULT_MAX_DISTANCE
 from verifier.media import intake
-from verifier.media.imageio import decode_image
 from verifier.media.keyframes import KeyframeParams, KeyframeResult, extract_keyframes
 from verifier.media.metadata import extract as extract_metadata
 from verifier.models import Claim, Keyframe, Match, MediaItem, MediaKind, Rating, Verdict
@@ -82,21 +81,38 @@ def analyse_media(
 
 
 def match_item(path: Path, kind: MediaKind, corpus: Corpus, keyframes: list[Keyframe],
-               max_distance: int = DEFAULT_MAX_DISTANCE) -> list[Match]:
-    """Matches of an image, or of every keyframe of a video, best first."""
+               max_distance: int = DEFAULT_MAX_DISTANCE, *, top: int | None = None,
+               pdq_threshold: int | None = None, verify: bool = True,
+               progress: Progress = NULL_PROGRESS,
+               cancel: CancelToken = NEVER_CANCELLED) -> list[Match]:
+    """Matches of an image or a video, best first (see verifier.matching.search).
+
+    Videos are sampled afresh (every half second, plus every cut) rather than through their
+    shot keyframes, so trimmed or sped-up copies align in time; `keyframes` is kept for callers
+    of the first version. `max_distance` is the pHash threshold used where PDQ cannot decide.
+    """
+    from verifier.matching.search import Matcher, MatchOptions
+
+    del keyframes
+    options = MatchOptions(phash_threshold=max_distance, verify=verify,
+                           **({"top": top} if top is not None else {}),
+                           **({"pdq_threshold": pdq_threshold}
+                              if pdq_threshold is not None else {}))
+    matcher = Matcher(corpus, options)
     if kind is MediaKind.IMAGE:
-        query = phash(decode_image(path, max_side=HASH_DECODE_SIDE))
-        return sort_matches(corpus.search(query, max_distance=max_distance))
-    found: list[Match] = []
-    for kf in keyframes:
-        found.extend(corpus.search(from_hex(kf.phash), max_distance=max_distance,
-                                   query_time=kf.time))
-    return sort_matches(found)
+        from verifier.matching.search import decode_query_image
+
+        return sort_matches(matcher.match_image(decode_query_image(path)).matches)
+    return sort_matches(matcher.match_video(path, progress=progress, cancel=cancel).matches)
 
 
 def sort_matches(matches: list[Match]) -> list[Match]:
-    return sorted(matches, key=lambda m: (m.distance, m.earliest_date or "9999",
-                                          m.corpus_path, m.query_time or 0.0))
+    """Best first: by score when the matcher gave one, then by distance and earliest date."""
+    return sorted(matches, key=lambda m: (-(m.score if m.score is not None else -1.0),
+                                          not m.confirmed, m.distance,
+                                          m.earliest_date or "9999", m.corpus_path,
+                                          m.query_start if m.query_start is not None
+                                          else (m.query_time or 0.0)))
 
 
 @dataclass
@@ -202,13 +218,12 @@ def keyframes_of(video: Path, out_dir: Path, *, fast: bool = False,
 
 def match_file(path: Path, corpus: Corpus, *, max_distance: int = DEFAULT_MAX_DISTANCE,
                progress: Progress = NULL_PROGRESS,
-               cancel: CancelToken = NEVER_CANCELLED) -> list[Match]:
+               cancel: CancelToken = NEVER_CANCELLED, top: int | None = None,
+               pdq_threshold: int | None = None, verify: bool = True) -> list[Match]:
     item = intake.inspect(path)
-    if item.kind is MediaKind.IMAGE:
-        return match_item(path, item.kind, corpus, [], max_distance)
-    with tempfile.TemporaryDirectory(prefix="verifier-kf-") as tmp:
-        result = extract_keyframes(path, Path(tmp), progress=progress, cancel=cancel)
-        return match_item(path, item.kind, corpus, list(result.keyframes), max_distance)
+    return match_item(path, item.kind, corpus, [], max_distance, top=top,
+                      pdq_threshold=pdq_threshold, verify=verify, progress=progress,
+                      cancel=cancel)
 
 
 def _params(params: KeyframeParams) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import cv2
 import imagehash
 import numpy as np
 from PIL import Image
@@ -22,10 +25,8 @@ def phash_array(rgb_or_gray: np.ndarray) -> int:
 
 
 def bits_to_int(bits: np.ndarray) -> int:
-    value = 0
-    for bit in bits:
-        value = (value << 1) | int(bool(bit))
-    return value
+    packed = np.packbits(np.asarray(bits, dtype=bool).ravel())
+    return int.from_bytes(packed.tobytes(), "big") >> ((-len(np.ravel(bits))) % 8)
 
 
 def to_hex(value: int) -> str:
@@ -47,3 +48,76 @@ def to_unsigned(value: int) -> int:
 
 def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
+
+
+# ---------------------------------------------------------------- the full signature of a picture
+
+DHASH = "dhash"
+CHASH = "colorhash"
+# All global hashes are computed from one working copy with this longest side: the same
+# normalisation for corpus and query makes the hashes independent of the JPEG draft scale.
+WORK_SIDE = 256
+# imagehash's colour hash: 14 bins of 3 bits.
+_CHASH_BINBITS = 3
+# Second-opinion thresholds (of 64 and 42 bits): near-duplicates sit well inside these.
+DEFAULT_DHASH_DISTANCE = 12
+DEFAULT_CHASH_DISTANCE = 8
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Every global hash of one picture or video frame."""
+
+    pdq: bytes
+    quality: int
+    phash: int
+    dhash: int
+    chash: int | None  # None when no colour was available
+
+    def distances(self, other: Signature) -> dict[str, int]:
+        out = {PHASH: hamming(self.phash, other.phash), DHASH: hamming(self.dhash, other.dhash)}
+        if self.pdq and other.pdq:
+            out["pdq"] = (int.from_bytes(self.pdq, "big")
+                          ^ int.from_bytes(other.pdq, "big")).bit_count()
+        if self.chash is not None and other.chash is not None:
+            out[CHASH] = hamming(self.chash, other.chash)
+        return out
+
+
+def work_image(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
+    """A copy whose longest side is at most `side` (area interpolation), uint8, contiguous."""
+    h, w = image.shape[:2]
+    scale = side / max(h, w)
+    if scale < 1:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(image, dtype=np.uint8)
+
+
+def signature(image: np.ndarray, *, colour: bool = True) -> Signature:
+    """PDQ (with quality), pHash, dHash and, for RGB input, the colour hash of a working image
+    (RGB or grayscale uint8; call work_image first)."""
+    from verifier.matching.pdq import pdq_hash
+
+    pdq, quality = pdq_hash(image)
+    pil = Image.fromarray(image)
+    gray = pil if pil.mode == "L" else pil.convert("L")
+    chash = colour_hash(image) if colour and image.ndim == 3 else None
+    return Signature(pdq, quality, phash(gray), dhash(gray), chash)
+
+
+def colour_hash(rgb: np.ndarray) -> int:
+    """imagehash's colour hash (42 bits) of an RGB array, from a 64-pixel copy."""
+    small = Image.fromarray(work_image(rgb, 64))
+    return bits_to_int(imagehash.colorhash(small, binbits=_CHASH_BINBITS).hash.flatten())
+
+
+def dhash(img: Image.Image) -> int:
+    return bits_to_int(imagehash.dhash(img).hash.flatten())
+
+
+def phash_variants(image: np.ndarray) -> list[int]:
+    """pHash of the 8 orientations of a working image, in pdq.DIHEDRAL order."""
+    from verifier.matching.pdq import DIHEDRAL, undo_orientation
+
+    return [phash(Image.fromarray(undo_orientation(image, o))) for o in DIHEDRAL]

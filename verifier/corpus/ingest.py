@@ -1,0 +1,299 @@
+"""Ingest: walk the folders, skip what is unchanged, let worker processes decode and hash, and
+write each result in its own transaction in the parent (the only writer)."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from verifier import db
+from verifier.corpus.frames import FrameRow
+from verifier.corpus.schema import HASH_VERSION
+from verifier.corpus.worker import FileResult, Task, analyse, init_worker
+from verifier.errors import Cancelled, UserError
+from verifier.matching.manifest import Manifest, load_manifest
+from verifier.media import intake
+from verifier.progress import CancelToken, Progress
+
+if TYPE_CHECKING:
+    from verifier.corpus.store import Corpus, IngestReport
+
+log = logging.getLogger(__name__)
+
+# Below this many files to analyse, the pool's start-up (about a second) is not worth it.
+_POOL_MIN_FILES = 6
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def walk(paths: list[Path], skip: set[str]) -> Iterator[Path]:
+    """Files under the given paths (folders recursively, hidden names skipped), each once."""
+    seen: set[str] = set()
+    for path in paths:
+        path = Path(path).expanduser()
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    if name.startswith("."):
+                        continue
+                    full = Path(root) / name
+                    key = str(full.resolve())
+                    if key not in seen and key not in skip:
+                        seen.add(key)
+                        yield full
+        elif path.exists():
+            key = str(path.resolve())
+            if key not in seen and key not in skip:
+                seen.add(key)
+                yield path
+        else:
+            raise UserError(path, "no such file or folder")
+
+
+def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
+               manifest_path: Path | None, workers: int | None, progress: Progress,
+               cancel: CancelToken) -> IngestReport:
+    from verifier.corpus.store import IngestReport
+
+    if sample_seconds <= 0:
+        raise UserError("--sample-seconds", "must be more than 0")
+    manifest = load_manifest(manifest_path) if manifest_path is not None else None
+    report = IngestReport()
+    if manifest is not None:
+        report.warnings.extend(manifest.warnings)
+    own = {str(corpus.path.resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+    if manifest_path is not None:
+        own.add(str(Path(manifest_path).resolve()))
+    files = list(walk(paths, own))
+    progress.start(len(files), "Adding to corpus")
+    if manifest is not None:
+        _apply_manifest_to_known(corpus, manifest, report)
+
+    tasks: list[Task] = []
+    for file in files:
+        cancel.check()
+        try:
+            stat = file.stat()
+        except OSError as exc:
+            report.skipped.append(f"{file}: cannot be read ({exc.strerror or exc})")
+            progress.advance()
+            continue
+        key = str(file.resolve())
+        loc = corpus.location(key)
+        if loc is not None and loc["size"] == stat.st_size and loc["mtime"] == stat.st_mtime \
+                and loc["hash_version"] >= HASH_VERSION:
+            report.unchanged += 1
+            progress.advance()
+            continue
+        rehash = loc is not None and loc["hash_version"] < HASH_VERSION
+        tasks.append(Task(key, stat.st_size, stat.st_mtime, sample_seconds, rehash))
+
+    n_workers = workers if workers is not None else default_workers()
+    if n_workers < 1:
+        raise UserError("--workers", "must be at least 1")
+    try:
+        if n_workers == 1 or len(tasks) < _POOL_MIN_FILES:
+            for task in tasks:
+                cancel.check()
+                result = analyse(task, known=lambda sha: _known_current(corpus, sha),
+                                 cancel=cancel.check)
+                _store(corpus, result, manifest, report)
+                progress.advance()
+        else:
+            _run_pool(corpus, tasks, n_workers, manifest, report, progress, cancel)
+    except (Cancelled, KeyboardInterrupt):
+        report.cancelled = True
+        raise
+    return report
+
+
+def _known_current(corpus: Corpus, sha: str) -> bool:
+    row = corpus.conn.execute("SELECT hash_version FROM items WHERE sha256 = ?",
+                              (sha,)).fetchone()
+    return bool(row) and int(row[0]) >= HASH_VERSION
+
+
+def _pool_context() -> Any:
+    """fork when this process runs no other thread (quick, no re-import of __main__); otherwise
+    forkserver, because forking a process with threads (the GUI ingests from a worker thread)
+    can deadlock the child."""
+    import threading
+
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["verifier.corpus.worker"])
+    return ctx
+
+
+def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, manifest: Manifest | None,
+              report: IngestReport, progress: Progress, cancel: CancelToken) -> None:
+    ctx = _pool_context()
+    stop = ctx.Event()
+    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=init_worker,
+                               initargs=(str(corpus.path.resolve()), stop))
+    pending: dict[Future[FileResult], Task] = {}
+    queue = iter(tasks)
+    leftover: list[Task] = []
+    clean_exit = False
+    try:
+        for task in queue:
+            pending[pool.submit(analyse, task)] = task
+            if len(pending) >= n_workers * 3:
+                break
+        while pending:
+            done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            if cancel.cancelled:
+                raise Cancelled()
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    # The pool died (a worker killed by the system, or a script without the
+                    # `if __name__ == "__main__":` guard): finish in this process.
+                    log.warning("worker processes failed; continuing in this process")
+                    leftover = [task, *pending.values(), *queue]
+                    pending.clear()
+                    break
+                _store(corpus, result, manifest, report)
+                progress.advance()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending[pool.submit(analyse, nxt)] = nxt
+        clean_exit = True
+    finally:
+        if not clean_exit:
+            stop.set()  # workers abandon long videos at their next check
+            for future in pending:
+                future.cancel()
+        pool.shutdown(wait=True, cancel_futures=not clean_exit)
+    for task in leftover:
+        cancel.check()
+        _store(corpus, analyse(task, known=lambda sha: _known_current(corpus, sha),
+                               cancel=cancel.check), manifest, report)
+        progress.advance()
+
+
+def _store(corpus: Corpus, result: FileResult, manifest: Manifest | None,
+           report: IngestReport) -> None:
+    """Write one analysed file in one transaction."""
+    if result.error is not None:
+        report.skipped.append(f"{result.path}: {result.error}")
+        return
+    assert result.sha256 is not None
+    conn = corpus.conn
+    new_rows: list[FrameRow] = []
+    new_features: list[tuple[int, bytes]] = []
+    with db.transaction(conn):
+        row = conn.execute("SELECT id, hash_version FROM items WHERE sha256 = ?",
+                           (result.sha256,)).fetchone()
+        previous = conn.execute("SELECT item_id FROM locations WHERE path = ?",
+                                (result.path,)).fetchone()
+        if row is not None and (row["hash_version"] >= HASH_VERSION or not result.frames):
+            item_id = int(row["id"])
+            if previous is not None and previous["item_id"] == item_id:
+                report.unchanged += 1  # touched: same bytes, new modification time
+            elif previous is not None:
+                report.updated += 1
+            else:
+                report.duplicates += 1
+        elif row is not None:  # known bytes hashed by an older version: re-hash in place
+            item_id = int(row["id"])
+            conn.execute("DELETE FROM frames WHERE item_id = ?", (item_id,))
+            conn.execute("UPDATE items SET hash_version = ?, width = ?, height = ?, duration = ?"
+                         " WHERE id = ?", (HASH_VERSION, result.width, result.height,
+                                           result.duration, item_id))
+            if corpus._frames is not None:
+                corpus._frames.kill_items([item_id])
+            new_rows, new_features = _insert_frames(corpus, item_id, result)
+            report.updated += 1
+        else:
+            cur = conn.execute(
+                "INSERT INTO items (sha256, kind, mime, size, width, height, duration,"
+                " earliest_date, added_at, hash_version) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (result.sha256, result.kind, result.mime, result.size, result.width,
+                 result.height, result.duration, None, intake.now_iso(), HASH_VERSION))
+            item_id = int(cur.lastrowid or 0)
+            new_rows, new_features = _insert_frames(corpus, item_id, result)
+            if previous is not None:
+                report.updated += 1
+            else:
+                report.added += 1
+        if result.capture_date:
+            corpus.add_provenance(item_id, "metadata", result.capture_date,
+                                  published_at=result.capture_time)
+        corpus.set_location(result.path, item_id, result.size, result.mtime)
+        if manifest is not None:
+            _apply_manifest(corpus, manifest, item_id, result.sha256, [Path(result.path)],
+                            report)
+        corpus.refresh_earliest(item_id)
+        report.frames += len(new_rows)
+    corpus.frames_written(new_rows, new_features)
+
+
+def _insert_frames(corpus: Corpus, item_id: int,
+                   result: FileResult) -> tuple[list[FrameRow], list[tuple[int, bytes]]]:
+    from verifier.corpus.store import to_db_int
+
+    rows: list[FrameRow] = []
+    features: list[tuple[int, bytes]] = []
+    for frame in result.frames:
+        sig = frame.sig
+        cur = corpus.conn.execute(
+            "INSERT INTO frames (item_id, time, keyframe, pdq, quality, phash, dhash, chash)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (item_id, frame.time, int(frame.keyframe), sig.pdq, sig.quality,
+             to_db_int(sig.phash), to_db_int(sig.dhash), sig.chash))
+        frame_id = int(cur.lastrowid or 0)
+        rows.append(FrameRow(frame_id, item_id, frame.time, frame.keyframe, sig.pdq,
+                             sig.quality, sig.phash, sig.dhash, sig.chash))
+        if frame.features is not None:
+            width, height, desc, points = frame.features
+            corpus.conn.execute("INSERT INTO features (frame_id, width, height, descriptors,"
+                                " points) VALUES (?,?,?,?,?)",
+                                (frame_id, width, height, desc, points))
+            features.append((frame_id, desc))
+    return rows, features
+
+
+def _apply_manifest(corpus: Corpus, manifest: Manifest, item_id: int, sha256: str,
+                    paths: list[Path], report: IngestReport) -> None:
+    entries = manifest.for_item(sha256, paths)
+    for e in entries:
+        corpus.add_provenance(item_id, f"manifest {manifest.source.name}", e.date,
+                              e.published_at, e.source_url, e.publisher, e.notes)
+    if entries:
+        report.manifest_matched += 1
+
+
+def _apply_manifest_to_known(corpus: Corpus, manifest: Manifest, report: IngestReport) -> None:
+    """Manifest rows about items already in the corpus (a manifest given on a later run)."""
+    conn = corpus.conn
+    items: dict[int, tuple[str, list[Path]]] = {}
+    for e in manifest.entries:
+        rows: list[Any] = []
+        if e.sha256:
+            rows += conn.execute("SELECT id, sha256 FROM items WHERE sha256 = ?",
+                                 (e.sha256,)).fetchall()
+        if e.path:
+            rows += conn.execute("SELECT i.id, i.sha256 FROM locations l JOIN items i"
+                                 " ON i.id = l.item_id WHERE l.path = ?",
+                                 (str(e.path),)).fetchall()
+        for r in rows:
+            items.setdefault(int(r[0]), (str(r[1]), []))
+            if e.path:
+                items[int(r[0])][1].append(e.path)
+    for item_id, (sha, paths) in items.items():
+        with db.transaction(conn):
+            _apply_manifest(corpus, manifest, item_id, sha, paths, report)
+            corpus.refresh_earliest(item_id)

@@ -1,0 +1,775 @@
+"""Find where a picture or a video appeared before.
+
+Images: PDQ of the query's 8 orientations (and of the picture inside any border or letterbox)
+against every corpus frame (exact Hamming, FAISS); pHash where PDQ's quality is too low; a cheap
+shortlist (nearest by pHash, and by votes of local features) for crops and screenshots that no
+global hash survives; every candidate checked by local features and RANSAC, which also says where
+the copy sits in the source (crop box, scale, rotation, mirror).
+
+Videos: the same per sampled query frame; each source video's frame pairs vote for a line
+source = speed * query + offset, which gives "query 00:00-00:19 = source 01:23-01:42, 1.0x".
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+
+from verifier.errors import UserError
+from verifier.matching.align import Segment, align, format_speed, format_time
+from verifier.matching.hashing import (
+    CHASH,
+    DHASH,
+    PHASH,
+    WORK_SIDE,
+    colour_hash,
+    dhash,
+    hamming,
+    phash,
+    work_image,
+)
+from verifier.matching.index import int64_codes
+from verifier.matching.pdq import (
+    DEFAULT_PDQ_THRESHOLD,
+    DIHEDRAL,
+    MIN_PDQ_QUALITY,
+    MIRROR_INDEX,
+    PDQ,
+    Orientation,
+    pdq_dihedral,
+    undo_orientation,
+)
+from verifier.matching.preprocess import border_box, crop_to, scale_box
+from verifier.matching.verify import (
+    VERIFY_FEATURES,
+    VERIFY_SIDE,
+    Geometry,
+    LocalFeatures,
+    extract_features,
+    verify,
+)
+from verifier.models import Match, MediaKind
+from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
+
+if TYPE_CHECKING:
+    from verifier.corpus import Corpus, ItemInfo
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PHASH_THRESHOLD = 10
+DEFAULT_TOP = 10
+QUERY_VIDEO_STEP = 0.5
+# Feature votes a frame needs to be shortlisted for a crop check.
+MIN_FEATURE_VOTES = 6
+_MAX_VERIFY = 12
+_MAX_QUERY_SAMPLES = 1200
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    top: int = DEFAULT_TOP
+    pdq_threshold: int = DEFAULT_PDQ_THRESHOLD
+    min_quality: int = MIN_PDQ_QUALITY
+    phash_threshold: int = DEFAULT_PHASH_THRESHOLD
+    verify: bool = True  # geometric verification of candidates
+    shortlist: int = 5  # nearest items by pHash (any distance) checked for crops
+    feature_shortlist: int = 5  # items with most local-feature votes checked for crops
+    video_step: float = QUERY_VIDEO_STEP
+
+
+@dataclass
+class MatchResult:
+    matches: list[Match]
+    notes: list[str] = field(default_factory=list)
+    query_kind: MediaKind = MediaKind.IMAGE
+    duration: float | None = None
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def decode_query_image(path: Path, side: int = VERIFY_SIDE) -> np.ndarray:
+    """Upright RGB with its longest side at most `side` (JPEG draft decoding)."""
+    from PIL import Image, ImageOps
+
+    from verifier.media import imageio  # noqa: F401  (registers the HEIF opener)
+
+    try:
+        with Image.open(path) as raw:
+            if raw.format == "JPEG":
+                raw.draft("RGB", (side, side))
+            raw.load()
+            upright = ImageOps.exif_transpose(raw) or raw
+            if "A" in upright.getbands() or upright.mode == "P":
+                rgba = upright.convert("RGBA")
+                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                upright = Image.alpha_composite(white, rgba)
+            rgb = np.asarray(upright.convert("RGB"))
+    except FileNotFoundError:
+        raise UserError(path, "no such file") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise UserError(path, f"not a readable image ({str(exc)[:200]})") from None
+    return work_image(rgb, side)
+
+
+def video_frame_at(path: Path, seconds: float) -> np.ndarray | None:
+    """Upright luma of the frame shown at `seconds` from the stream's start, or None."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            base = stream.time_base
+            start = float(stream.start_time * base) if stream.start_time is not None and base \
+                else 0.0
+            if base:
+                target = int((seconds + start) / float(base))
+                container.seek(max(0, target), stream=stream, backward=True, any_frame=False)
+            chosen = None
+            for frame in container.decode(stream):
+                t = float(frame.time) - start if frame.time is not None else 0.0
+                chosen = frame
+                if t + 1e-3 >= seconds:
+                    break
+            if chosen is None:
+                return None
+            from verifier.corpus.worker import _luma
+
+            luma = _luma(chosen)
+            rotation = round((getattr(chosen, "rotation", 0) or 0) / 90) % 4
+            return np.ascontiguousarray(np.rot90(luma, rotation) if rotation else luma)
+    except (av.error.FFmpegError, OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------- the query picture
+
+
+@dataclass
+class _Variant:
+    """One version of the query picture: as given, or with borders cut away."""
+
+    name: str  # "as given" or "borders removed"
+    work: np.ndarray  # RGB, longest side WORK_SIDE
+    gray: np.ndarray  # luma, longest side VERIFY_SIDE
+    box: tuple[int, int, int, int] | None  # the cut, in the query's VERIFY_SIDE pixels
+    pdq: list[bytes] = field(default_factory=list)  # DIHEDRAL order
+    quality: int = 0
+    phash: list[int] = field(default_factory=list)  # DIHEDRAL order
+    _features: dict[bool, LocalFeatures] = field(default_factory=dict)
+
+    def features(self, mirrored: bool) -> LocalFeatures:
+        if mirrored not in self._features:
+            img = self.gray[:, ::-1] if mirrored else self.gray
+            self._features[mirrored] = extract_features(np.ascontiguousarray(img),
+                                                        VERIFY_FEATURES)
+        return self._features[mirrored]
+
+
+def _variant(name: str, rgb: np.ndarray, box: tuple[int, int, int, int] | None,
+             gray_input: bool = False) -> _Variant:
+    work = work_image(rgb, WORK_SIDE)
+    gray = rgb if gray_input else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    v = _Variant(name, work, work_image(gray, VERIFY_SIDE), box)
+    v.pdq, v.quality = pdq_dihedral(work)
+    from PIL import Image
+
+    v.phash = [phash(Image.fromarray(undo_orientation(work, o))) for o in DIHEDRAL]
+    return v
+
+
+def _query_variants(rgb: np.ndarray) -> list[_Variant]:
+    variants = [_variant("as given", rgb, None)]
+    gray_small = cv2.cvtColor(work_image(rgb, WORK_SIDE), cv2.COLOR_RGB2GRAY)
+    box = border_box(gray_small)
+    if box is not None:
+        h, w = rgb.shape[:2]
+        big = scale_box(box, (gray_small.shape[1], gray_small.shape[0]), (w, h))
+        cropped = crop_to(rgb, big)
+        if min(cropped.shape[:2]) >= 16:
+            variants.append(_variant("borders removed", cropped, big))
+    return variants
+
+
+# ---------------------------------------------------------------- candidates
+
+
+@dataclass
+class _Candidate:
+    item_id: int
+    row: int  # frame row in the FrameIndex (best evidence)
+    variant: int = 0  # index into the query variants
+    orientation: int = 0  # DIHEDRAL index
+    pdq: int | None = None  # best PDQ distance
+    phash: int | None = None  # best pHash distance
+    hash_hit: str | None = None  # "pdq" or "phash" when within the threshold
+    votes: int = 0  # local-feature votes
+    found_by: set[str] = field(default_factory=set)
+
+
+class Matcher:
+    """Query a corpus. Keeps decoded source features between queries (an LRU cache)."""
+
+    def __init__(self, corpus: Corpus, options: MatchOptions | None = None) -> None:
+        self.corpus = corpus
+        self.options = options or MatchOptions()
+        self._source_cache: OrderedDict[tuple[int, float | None], LocalFeatures | None] = \
+            OrderedDict()
+
+    # ------------------------------------------------------------ entry points
+
+    def match_file(self, path: Path, *, progress: Progress = NULL_PROGRESS,
+                   cancel: CancelToken = NEVER_CANCELLED) -> MatchResult:
+        from verifier.media import intake
+
+        path = Path(path)
+        sniffed = intake.sniff(path)
+        if sniffed.kind is MediaKind.IMAGE:
+            return self.match_image(decode_query_image(path))
+        return self.match_video(path, progress=progress, cancel=cancel)
+
+    def match_image(self, rgb: np.ndarray) -> MatchResult:
+        """Matches of one picture (RGB uint8), best first."""
+        opts = self.options
+        index = self.corpus.frame_index
+        result = MatchResult([])
+        if not index.live_rows:
+            return result
+        variants = _query_variants(rgb)
+        quality = max(v.quality for v in variants)
+        use_pdq = quality >= opts.min_quality
+        if not use_pdq:
+            result.notes.append(f"PDQ quality {quality} is below {opts.min_quality} (a flat or "
+                                f"tiny picture): matched by pHash instead")
+        candidates: dict[int, _Candidate] = {}
+        self._pdq_candidates(variants, candidates, use_pdq)
+        self._phash_candidates(variants, candidates, use_pdq)
+        if opts.verify:
+            self._feature_candidates(variants[0], candidates)
+        matches = []
+        ranked = sorted(candidates.values(), key=_candidate_rank)
+        for n, cand in enumerate(ranked):
+            geometry = None
+            verified = "not attempted"
+            if opts.verify and n < _MAX_VERIFY:
+                geometry, verified = self._verify_candidate(variants, cand)
+            if cand.hash_hit is None and geometry is None:
+                continue
+            matches.append(self._image_match(variants, cand, geometry, verified,
+                                             None if use_pdq else result.notes[0]))
+        result.matches = sort_by_score(matches)[: opts.top]
+        return result
+
+    # ------------------------------------------------------------ image candidates
+
+    def _pdq_candidates(self, variants: list[_Variant], out: dict[int, _Candidate],
+                        use_pdq: bool) -> None:
+        index = self.corpus.frame_index
+        codes: list[bytes] = []
+        origin: list[tuple[int, int]] = []
+        for vi, v in enumerate(variants):
+            for oi, code in enumerate(v.pdq):
+                codes.append(code)
+                origin.append((vi, oi))
+        queries = np.frombuffer(b"".join(codes), dtype=np.uint8).reshape(len(codes), 32)
+        k = min(len(index), max(64, self.options.top * 8))
+        distances, rows = index.pdq.search(queries, k)
+        threshold = self.options.pdq_threshold
+        for q, (vi, oi) in enumerate(origin):
+            for dist, row in zip(distances[q], rows[q], strict=True):
+                if row < 0 or not index.alive[row] or index.quality[row] < 0:
+                    continue
+                if dist > max(threshold, 40) and len(out) >= self.options.shortlist:
+                    break
+                item_id = int(index.item_id[row])
+                cand = out.get(item_id)
+                if cand is None:
+                    if dist > threshold and not use_pdq:
+                        continue
+                    cand = out[item_id] = _Candidate(item_id, int(row), vi, oi)
+                if cand.pdq is None or dist < cand.pdq:
+                    cand.pdq, cand.row, cand.variant, cand.orientation = int(dist), int(row), \
+                        vi, oi
+                if dist <= threshold and use_pdq and index.quality[row] >= \
+                        self.options.min_quality:
+                    cand.hash_hit = PDQ
+                    cand.found_by.add(PDQ)
+                elif dist > threshold:
+                    cand.found_by.add("pdq-nearest")
+
+    def _phash_candidates(self, variants: list[_Variant], out: dict[int, _Candidate],
+                          use_pdq: bool) -> None:
+        index = self.corpus.frame_index
+        codes: list[int] = []
+        origin: list[tuple[int, int]] = []
+        for vi, v in enumerate(variants):
+            for oi, code in enumerate(v.phash):
+                codes.append(code)
+                origin.append((vi, oi))
+        k = min(len(index), max(32, self.options.shortlist * 8))
+        distances, rows = index.phash_index.search(int64_codes(codes), k)
+        nearest: dict[int, tuple[int, int, int, int]] = {}
+        for q, (vi, oi) in enumerate(origin):
+            for dist, row in zip(distances[q], rows[q], strict=True):
+                if row < 0 or not index.alive[row]:
+                    continue
+                item_id = int(index.item_id[row])
+                hit = dist <= self.options.phash_threshold and (
+                    not use_pdq or index.quality[row] < 0
+                    or index.quality[row] < self.options.min_quality)
+                best = nearest.get(item_id)
+                if best is None or dist < best[0]:
+                    nearest[item_id] = (int(dist), int(row), vi, oi)
+                if hit:
+                    cand = out.setdefault(item_id, _Candidate(item_id, int(row), vi, oi))
+                    if cand.hash_hit is None:
+                        cand.hash_hit = PHASH
+                        cand.row, cand.variant, cand.orientation = int(row), vi, oi
+                    cand.found_by.add(PHASH)
+        for item_id, (dist, _row, _vi, _oi) in nearest.items():
+            if item_id in out:
+                cand = out[item_id]
+                cand.phash = dist if cand.phash is None else min(cand.phash, dist)
+        shortlist = sorted(nearest.items(), key=lambda kv: kv[1][0])[: self.options.shortlist]
+        for item_id, (dist, row, vi, oi) in shortlist:
+            if item_id not in out:
+                out[item_id] = _Candidate(item_id, row, vi, oi, phash=dist)
+                out[item_id].found_by.add("phash-nearest")
+
+    def _feature_candidates(self, variant: _Variant, out: dict[int, _Candidate]) -> None:
+        features = self.corpus.feature_index
+        if not len(features):
+            return
+        query = variant.features(False)
+        votes = features.vote(query.descriptors)
+        if not votes:
+            return
+        index = self.corpus.frame_index
+        per_item: dict[int, tuple[int, int]] = {}
+        for frame_id, count in votes.items():
+            if count < MIN_FEATURE_VOTES:
+                continue
+            row = index.row_of_frame(frame_id)
+            if row is None or not index.alive[row]:
+                continue
+            item_id = int(index.item_id[row])
+            if item_id not in per_item or count > per_item[item_id][0]:
+                per_item[item_id] = (count, row)
+        best = sorted(per_item.items(), key=lambda kv: -kv[1][0])[: self.options.feature_shortlist]
+        for item_id, (count, row) in best:
+            cand = out.get(item_id)
+            if cand is None:
+                cand = out[item_id] = _Candidate(item_id, row)
+                cand.votes = count
+            else:
+                cand.votes = max(cand.votes, count)
+                if cand.hash_hit is None:
+                    cand.row = row
+            cand.found_by.add("features")
+
+    # ------------------------------------------------------------ verification
+
+    def source_features(self, item: ItemInfo, time: float | None,
+                        frame_id: int | None) -> LocalFeatures | None:
+        key = (item.id, None if time is None else round(time, 3))
+        if key in self._source_cache:
+            self._source_cache.move_to_end(key)
+            return self._source_cache[key]
+        feats: LocalFeatures | None = None
+        path = next((Path(p) for p in item.locations if os.path.exists(p)), None)
+        try:
+            if path is not None and item.kind is MediaKind.IMAGE:
+                rgb = decode_query_image(path, VERIFY_SIDE)
+                feats = extract_features(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), VERIFY_FEATURES)
+            elif path is not None and time is not None:
+                luma = video_frame_at(path, time)
+                if luma is not None:
+                    feats = extract_features(work_image(luma, VERIFY_SIDE), VERIFY_FEATURES)
+        except UserError:
+            feats = None
+        if feats is None and frame_id is not None:
+            feats = self.corpus.stored_features(frame_id)
+        self._source_cache[key] = feats
+        while len(self._source_cache) > 64:
+            self._source_cache.popitem(last=False)
+        return feats
+
+    def _verify_candidate(self, variants: list[_Variant],
+                          cand: _Candidate) -> tuple[Geometry | None, str]:
+        index = self.corpus.frame_index
+        item = self.corpus.item(cand.item_id)
+        t = float(index.time[cand.row])
+        source = self.source_features(item, None if math.isnan(t) else t,
+                                      int(index.frame_id[cand.row]))
+        if source is None or len(source) == 0:
+            return None, "source unavailable"
+        hinted_mirror = DIHEDRAL[cand.orientation].mirror
+        order = [(cand.variant, hinted_mirror), (cand.variant, not hinted_mirror)]
+        if cand.variant != 0:
+            order.append((0, hinted_mirror))
+        for vi, mirrored in order:
+            v = variants[vi]
+            geometry = verify(v.features(mirrored), source, mirrored=mirrored)
+            if geometry is not None:
+                if v.box is not None:
+                    h, w = variants[0].gray.shape
+                    geometry = _uncrop(geometry, v, (w, h))
+                return geometry, "confirmed"
+        return None, "failed"
+
+    # ------------------------------------------------------------ building matches
+
+    def _image_match(self, variants: list[_Variant], cand: _Candidate,
+                     geometry: Geometry | None, verified: str, note: str | None) -> Match:
+        index = self.corpus.frame_index
+        item = self.corpus.item(cand.item_id)
+        v = variants[cand.variant]
+        orient = DIHEDRAL[cand.orientation]
+        distances = self._distances(v, cand)
+        t = float(index.time[cand.row])
+        transform = _transform(orient, v, geometry, verified)
+        hash_kind, distance = _headline(cand, distances)
+        score = _score(cand, geometry, distances)
+        return self._make_match(item, distance, hash_kind, score, geometry is not None,
+                                transform, distances, note, source_time=None if math.isnan(t)
+                                else t)
+
+    def _distances(self, v: _Variant, cand: _Candidate) -> dict[str, int]:
+        index = self.corpus.frame_index
+        row = cand.row
+        out: dict[str, int] = {}
+        code = index.pdq_code(row)
+        if code is not None:
+            q = int.from_bytes(v.pdq[cand.orientation], "big")
+            out[PDQ] = (q ^ int.from_bytes(code, "big")).bit_count()
+        out[PHASH] = hamming(v.phash[cand.orientation], int(index.phash[row]))
+        oriented = undo_orientation(v.work, DIHEDRAL[cand.orientation])
+        from PIL import Image
+
+        out[DHASH] = hamming(dhash(Image.fromarray(oriented).convert("L")),
+                             int(index.dhash[row]))
+        if index.chash[row] >= 0:
+            out[CHASH] = hamming(colour_hash(v.work), int(index.chash[row]))
+        return out
+
+    def _make_match(self, item: ItemInfo, distance: int, hash_kind: str, score: float,
+                    confirmed: bool, transform: dict[str, Any], distances: dict[str, int],
+                    note: str | None, *, query_time: float | None = None,
+                    source_time: float | None = None,
+                    segment: Segment | None = None) -> Match:
+        return Match(
+            corpus_path=item.path, corpus_sha256=item.sha256, distance=distance,
+            hash_kind=hash_kind, query_time=query_time, source_time=source_time,
+            earliest_date=item.earliest_date, corpus_kind=item.kind, score=round(score, 3),
+            confirmed=confirmed, transform=transform,
+            query_start=None if segment is None else round(segment.query_start, 2),
+            query_end=None if segment is None else round(segment.query_end, 2),
+            source_start=None if segment is None else round(segment.source_start, 2),
+            source_end=None if segment is None else round(segment.source_end, 2),
+            locations=item.locations, distances=distances, source_url=item.source_url,
+            note=note)
+
+    # ------------------------------------------------------------ videos
+
+    def match_video(self, path: Path, *, progress: Progress = NULL_PROGRESS,
+                    cancel: CancelToken = NEVER_CANCELLED) -> MatchResult:
+        from verifier.corpus.worker import video_timeline
+        from verifier.media.video import probe
+
+        opts = self.options
+        step = opts.video_step
+        info = probe(path)
+        if info.duration and info.duration / step > _MAX_QUERY_SAMPLES:
+            step = info.duration / _MAX_QUERY_SAMPLES
+        progress.start(None, f"Hashing the frames of {path.name}")
+        frames, images, _w, _h, duration = video_timeline(
+            path, step, features=False, colour=False, cancel=cancel.check, keep_images=True)
+        result = MatchResult([], query_kind=MediaKind.VIDEO, duration=duration)
+        index = self.corpus.frame_index
+        if not index.live_rows:
+            return result
+        progress.message(f"Matching {len(frames)} frames of {path.name} against the corpus")
+        box = _video_border_box(images)
+        # Query codes: each frame as given and mirrored, and inside its borders when it has any.
+        codes: list[bytes] = []
+        origin: list[tuple[int, bool, bool]] = []  # frame number, mirrored, borders removed
+        qualities: list[int] = []
+        for n, img in enumerate(images):
+            versions = [(False, img)]
+            if box is not None:
+                versions.append((True, crop_to(img, box)))
+            for cropped, version in versions:
+                hashes, quality = pdq_dihedral(work_image(version, WORK_SIDE))
+                if not cropped:
+                    qualities.append(quality)
+                if quality < opts.min_quality:
+                    continue  # black, faded or flat frames match everything: they do not vote
+                for mirrored in (False, True):
+                    codes.append(hashes[MIRROR_INDEX if mirrored else 0])
+                    origin.append((n, mirrored, cropped))
+        cancel.check()
+        pairs: dict[tuple[int, bool], list[tuple[float, float, float]]] = {}
+        best_pair: dict[tuple[int, bool], tuple[int, int, int, bool]] = {}
+        image_hits: dict[int, tuple[int, int, int, bool]] = {}
+        threshold = opts.pdq_threshold
+        if codes:
+            queries = np.frombuffer(b"".join(codes), dtype=np.uint8).reshape(len(codes), 32)
+            distances, rows = index.pdq.search(queries, min(len(index), 48))
+            for q, (n, mirrored, cropped) in enumerate(origin):
+                tq = float(frames[n].time or 0.0)
+                for dist, row in zip(distances[q], rows[q], strict=True):
+                    if dist > threshold:
+                        break
+                    if row < 0 or not index.alive[row] or index.quality[row] < opts.min_quality:
+                        continue
+                    item_id = int(index.item_id[row])
+                    ts = float(index.time[row])
+                    if math.isnan(ts):  # a still image seen in the video
+                        if item_id not in image_hits or dist < image_hits[item_id][0]:
+                            image_hits[item_id] = (int(dist), n, int(row), mirrored)
+                        continue
+                    key = (item_id, mirrored)
+                    pairs.setdefault(key, []).append((tq, ts, 1.0 - dist / (threshold + 1)))
+                    if key not in best_pair or dist < best_pair[key][0]:
+                        best_pair[key] = (int(dist), n, int(row), cropped)
+        feature_note = None
+        if not pairs and not image_hits and opts.verify:
+            feature_note = self._video_feature_pairs(frames, images, pairs, best_pair, cancel)
+        matches: list[Match] = []
+        for (item_id, mirrored), item_pairs in pairs.items():
+            cancel.check()
+            if (item_id, not mirrored) in pairs and \
+                    len(pairs[(item_id, not mirrored)]) > len(item_pairs):
+                continue  # the other orientation explains this source better
+            for segment in align(item_pairs, tolerance=max(1.0, step * 2), query_step=step):
+                match = self._video_match(item_id, mirrored, segment, frames, images, box,
+                                          best_pair.get((item_id, mirrored)), item_pairs,
+                                          feature_note)
+                if match is not None:
+                    matches.append(match)
+        for item_id, (dist, n, row, mirrored) in image_hits.items():
+            matches.append(self._still_in_video(item_id, dist, n, row, mirrored, frames,
+                                                images))
+        if feature_note:
+            result.notes.append(feature_note)
+        if qualities and max(qualities) < opts.min_quality:
+            result.notes.append("every frame is too flat for PDQ (quality below "
+                                f"{opts.min_quality}); nothing could be matched by hash")
+        result.matches = sort_by_score(matches)[: opts.top]
+        return result
+
+    def _video_feature_pairs(self, frames: list[Any], images: list[np.ndarray],
+                             pairs: dict[tuple[int, bool], list[tuple[float, float, float]]],
+                             best_pair: dict[tuple[int, bool], tuple[int, int, int, bool]],
+                             cancel: CancelToken) -> str | None:
+        """No hash matched any frame: local features of a few frames (a cropped copy?)."""
+        features = self.corpus.feature_index
+        if not len(features):
+            return None
+        index = self.corpus.frame_index
+        chosen = [n for n, f in enumerate(frames) if f.keyframe]
+        every = max(1, len(frames) // 24)
+        chosen = sorted(set(chosen[:16]) | set(range(0, len(frames), every)))
+        for n in chosen:
+            cancel.check()
+            feats = extract_features(images[n], 500)
+            for frame_id, count in features.vote(feats.descriptors).items():
+                if count < MIN_FEATURE_VOTES * 2:
+                    continue
+                row = index.row_of_frame(frame_id)
+                if row is None or not index.alive[row] or math.isnan(index.time[row]):
+                    continue
+                key = (int(index.item_id[row]), False)
+                pairs.setdefault(key, []).append((float(frames[n].time or 0.0),
+                                                  float(index.time[row]), min(1.0, count / 40)))
+                if key not in best_pair or -count < best_pair[key][0]:
+                    best_pair[key] = (-count, n, int(row), False)
+        return "no frame matched by hash: aligned by local features (cropped copy?)" \
+            if pairs else None
+
+    def _video_match(self, item_id: int, mirrored: bool, segment: Segment, frames: list[Any],
+                     images: list[np.ndarray], box: tuple[int, int, int, int] | None,
+                     best: tuple[int, int, int, bool] | None,
+                     item_pairs: list[tuple[float, float, float]],
+                     note: str | None) -> Match | None:
+        index = self.corpus.frame_index
+        item = self.corpus.item(item_id)
+        # The best pair on the segment's line, for verification and for the distances.
+        on_line = [(tq, ts, w) for tq, ts, w in item_pairs
+                   if abs(ts - (segment.speed * tq + segment.offset)) <= 1.5]
+        tq_best, ts_best, w_best = max(on_line or item_pairs, key=lambda p: p[2])
+        n = min(range(len(frames)), key=lambda i: abs(float(frames[i].time or 0.0) - tq_best))
+        rows = index.rows_of_item(item_id)
+        row = int(rows[np.argmin(np.abs(index.time[rows] - ts_best))]) if len(rows) else \
+            (best[2] if best else 0)
+        distance = round((1.0 - w_best) * (self.options.pdq_threshold + 1)) if w_best <= 1 \
+            else 0
+        geometry = None
+        verified = "not attempted"
+        if self.options.verify:
+            source = self.source_features(item, float(index.time[row]),
+                                          int(index.frame_id[row]))
+            if source is not None and len(source):
+                img = images[n][:, ::-1] if mirrored else images[n]
+                geometry = verify(extract_features(np.ascontiguousarray(img), VERIFY_FEATURES),
+                                  source, mirrored=mirrored)
+                verified = "confirmed" if geometry is not None else "failed"
+            else:
+                verified = "source unavailable"
+        orient = DIHEDRAL[MIRROR_INDEX if mirrored else 0]
+        transform: dict[str, Any] = {"orientation": orient.name, "mirror": orient.mirror,
+                                     "rotation": 0, "speed": segment.speed,
+                                     "speed_text": format_speed(segment.speed),
+                                     "offset": round(segment.offset, 2),
+                                     "borders_removed": box is not None,
+                                     "frames_matched": segment.votes,
+                                     "verification": verified,
+                                     "summary": segment.describe(Path(item.path).name)}
+        if geometry is not None:
+            transform.update(_geometry_dict(geometry))
+        distances = {PDQ: distance}
+        hash_score = max(0.0, 1.0 - distance / 64)
+        coverage = min(1.0, segment.votes / 6)
+        score = 0.5 * hash_score * (0.5 + 0.5 * coverage)
+        if geometry is not None:
+            score = 0.5 + 0.5 * max(hash_score * (0.5 + 0.5 * coverage), geometry.strength)
+        elif note:
+            return None  # feature-only alignment that the geometry does not confirm
+        return self._make_match(item, distance, PDQ, score, geometry is not None, transform,
+                                distances, note, query_time=segment.query_start,
+                                source_time=segment.source_start, segment=segment)
+
+    def _still_in_video(self, item_id: int, dist: int, n: int, row: int, mirrored: bool,
+                        frames: list[Any], images: list[np.ndarray]) -> Match:
+        item = self.corpus.item(item_id)
+        tq = float(frames[n].time or 0.0)
+        geometry = None
+        verified = "not attempted"
+        if self.options.verify:
+            source = self.source_features(item, None, int(self.corpus.frame_index.frame_id[row]))
+            if source is not None and len(source):
+                img = images[n][:, ::-1] if mirrored else images[n]
+                geometry = verify(extract_features(np.ascontiguousarray(img), VERIFY_FEATURES),
+                                  source, mirrored=mirrored)
+                verified = "confirmed" if geometry is not None else "failed"
+        orient = DIHEDRAL[MIRROR_INDEX if mirrored else 0]
+        transform: dict[str, Any] = {"orientation": orient.name, "mirror": orient.mirror,
+                                     "rotation": 0, "verification": verified,
+                                     "summary": f"the picture is shown at {format_time(tq)} "
+                                                f"of the query"}
+        if geometry is not None:
+            transform.update(_geometry_dict(geometry))
+        hash_score = max(0.0, 1.0 - dist / 64)
+        score = 0.5 + 0.5 * max(hash_score, geometry.strength) if geometry else 0.5 * hash_score
+        return self._make_match(item, dist, PDQ, score, geometry is not None, transform,
+                                {PDQ: dist}, None, query_time=tq)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _candidate_rank(c: _Candidate) -> tuple[int, int, int]:
+    hit = 0 if c.hash_hit else 1
+    return hit, c.pdq if c.pdq is not None else 999, -c.votes
+
+
+def _headline(cand: _Candidate, distances: dict[str, int]) -> tuple[str, int]:
+    if cand.hash_hit == PHASH or PDQ not in distances:
+        return PHASH, distances[PHASH]
+    return PDQ, distances[PDQ]
+
+
+def _score(cand: _Candidate, geometry: Geometry | None, distances: dict[str, int]) -> float:
+    if PDQ in distances and cand.hash_hit != PHASH:
+        hash_score = max(0.0, 1.0 - distances[PDQ] / 64)
+    else:
+        hash_score = max(0.0, 1.0 - distances[PHASH] / 20)
+    if geometry is not None:
+        return 0.5 + 0.5 * max(hash_score, geometry.strength)
+    return 0.5 * hash_score if cand.hash_hit else 0.0
+
+
+def _geometry_dict(g: Geometry) -> dict[str, Any]:
+    out = g.as_dict()
+    rotation = g.rotation
+    nearest = round(rotation / 90) * 90 % 360
+    if abs((rotation - nearest + 180) % 360 - 180) <= 2:
+        out["rotation"] = nearest
+    else:
+        out["rotation"] = round((rotation + 180) % 360 - 180, 1)
+    return out
+
+
+def _transform(orient: Orientation, v: _Variant, geometry: Geometry | None,
+               verified: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"orientation": orient.name, "mirror": orient.mirror,
+                           "rotation": orient.rotation, "borders_removed": v.box is not None,
+                           "verification": verified}
+    if geometry is not None:
+        out.update(_geometry_dict(geometry))
+        out["orientation"] = _orientation_name(bool(out["mirror"]), float(out["rotation"]))
+    return out
+
+
+def _orientation_name(mirror: bool, rotation: float) -> str:
+    r = rotation % 360
+    turned = "" if abs((r + 180) % 360 - 180) < 0.5 else (
+        f"rotated {int(r)}" if float(r).is_integer() and int(r) % 90 == 0 else
+        f"rotated {((r + 180) % 360 - 180):+.1f}°")
+    if mirror:
+        return "mirrored" + (f", {turned}" if turned else "")
+    return turned or "original"
+
+
+def _uncrop(geometry: Geometry, v: _Variant, full_size: tuple[int, int]) -> Geometry:
+    """Geometry found on the borders-removed variant, restated for the whole query."""
+    from dataclasses import replace
+
+    assert v.box is not None
+    left, top, right, bottom = v.box
+    fw, fh = full_size
+    x0, y0, x1, y1 = geometry.query_box
+    cw, ch = right - left, bottom - top
+    box = ((left + x0 * cw) / fw, (top + y0 * ch) / fh, (left + x1 * cw) / fw,
+           (top + y1 * ch) / fh)
+    shift = np.array([[1, 0, -left], [0, 1, -top], [0, 0, 1]], dtype=np.float64)
+    return replace(geometry, query_box=box, homography=geometry.homography @ shift)
+
+
+def _video_border_box(images: list[np.ndarray]) -> tuple[int, int, int, int] | None:
+    """Letterbox or pillarbox bars present in most sampled frames."""
+    if not images:
+        return None
+    picks = images[:: max(1, len(images) // 12)][:12]
+    boxes = [border_box(work_image(img, WORK_SIDE)) for img in picks]
+    found = [b for b in boxes if b is not None]
+    if len(found) < max(1, len(picks) // 2):
+        return None
+    small = work_image(picks[0], WORK_SIDE)
+    box = tuple(int(np.median([b[i] for b in found])) for i in range(4))
+    h, w = images[0].shape[:2]
+    return scale_box((box[0], box[1], box[2], box[3]), (small.shape[1], small.shape[0]), (w, h))
+
+
+def sort_by_score(matches: list[Match]) -> list[Match]:
+    return sorted(matches, key=lambda m: (-(m.score or 0.0), not m.confirmed, m.distance,
+                                          m.earliest_date or "9999", m.corpus_path,
+                                          m.query_start or m.query_time or 0.0))
+
+
+def earliest_known(matches: list[Match]) -> Match | None:
+    """The confirmed-or-hash match with the earliest known date (None when none is dated)."""
+    dated = [m for m in matches if m.earliest_date and (m.score or 0) >= 0.5]
+    if not dated:
+        dated = [m for m in matches if m.earliest_date]
+    return min(dated, key=lambda m: (m.earliest_date or "", -(m.score or 0))) if dated else None

@@ -1,0 +1,175 @@
+"""Local features (OpenCV ORB) and geometric verification: a candidate is confirmed when enough
+feature matches agree on one homography (RANSAC). The homography says where the copy sits in the
+source: the crop box, scale, rotation and mirror, which catches crops, screenshots with UI around
+the picture, overlays and small rotations that no global hash survives."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Features for verification come from a copy with this longest side.
+VERIFY_SIDE = 640
+VERIFY_FEATURES = 1500
+# Features kept per picture in the corpus's local-feature index (the strongest by response).
+INDEX_FEATURES = 128
+INDEX_FEATURES_VIDEO = 64
+INDEX_SIDE = 512
+# A match is confirmed by at least this many RANSAC inliers that also cover a real share of both
+# pictures (a shared logo or caption alone must not confirm two different photos).
+MIN_INLIERS = 15
+MIN_INLIER_SHARE = 0.25
+MIN_HULL_SHARE = 0.04
+_RATIO = 0.8
+
+
+@dataclass(frozen=True)
+class LocalFeatures:
+    points: np.ndarray  # (n, 2) float32 pixel coordinates in an image of `size`
+    descriptors: np.ndarray  # (n, 32) uint8 ORB descriptors
+    size: tuple[int, int]  # (width, height) of the image the points refer to
+
+    def __len__(self) -> int:
+        return int(self.points.shape[0])
+
+
+def _orb(n: int) -> cv2.ORB:
+    return cv2.ORB.create(nfeatures=n, scaleFactor=1.2, nlevels=8, edgeThreshold=15,
+                          patchSize=31, fastThreshold=8)
+
+
+def extract_features(gray: np.ndarray, n: int = VERIFY_FEATURES,
+                     keep: int | None = None) -> LocalFeatures:
+    """ORB keypoints of a grayscale uint8 image; `keep` retains only the strongest ones."""
+    if gray.ndim == 3:
+        gray = cv2.cvtColor(gray, cv2.COLOR_RGB2GRAY)
+    gray = np.ascontiguousarray(gray, dtype=np.uint8)
+    h, w = gray.shape
+    empty = LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (w, h))
+    if min(h, w) < 32:
+        return empty
+    keypoints, descriptors = _orb(n).detectAndCompute(gray, None)
+    if descriptors is None or not keypoints:
+        return empty
+    points = np.array([k.pt for k in keypoints], dtype=np.float32)
+    if keep is not None and len(keypoints) > keep:
+        order = np.argsort([-k.response for k in keypoints], kind="stable")[:keep]
+        points, descriptors = points[order], descriptors[order]
+    return LocalFeatures(points, np.ascontiguousarray(descriptors, dtype=np.uint8), (w, h))
+
+
+def pack_points(features: LocalFeatures) -> bytes:
+    """Points as uint16 fractions of the image size (4 bytes a point)."""
+    w, h = features.size
+    scale = np.array([65535 / max(w, 1), 65535 / max(h, 1)], dtype=np.float32)
+    return np.clip(features.points * scale, 0, 65535).astype("<u2").tobytes()
+
+
+def unpack_features(descriptors: bytes, points: bytes, size: tuple[int, int]) -> LocalFeatures:
+    desc = np.frombuffer(descriptors, dtype=np.uint8).reshape(-1, 32)
+    pts = np.frombuffer(points, dtype="<u2").reshape(-1, 2).astype(np.float32)
+    pts *= np.array([size[0] / 65535, size[1] / 65535], dtype=np.float32)
+    return LocalFeatures(pts, desc, size)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where a query sits in a source, from the RANSAC homography query -> source."""
+
+    inliers: int
+    candidates: int  # ratio-test matches RANSAC chose from
+    homography: np.ndarray  # 3x3, query pixels -> source pixels (query un-mirrored)
+    mirror: bool
+    rotation: float  # degrees clockwise the copy is turned relative to the source
+    scale: float  # copy pixels per source pixel
+    source_box: tuple[float, float, float, float]  # share of the source the copy shows
+    query_box: tuple[float, float, float, float]  # share of the query that shows the source
+
+    @property
+    def strength(self) -> float:
+        """0-1: how sure the geometry is (inlier count and share)."""
+        share = self.inliers / max(self.candidates, 1)
+        return float(min(1.0, self.inliers / 60) * 0.6 + min(1.0, share / 0.6) * 0.4)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "mirror": self.mirror,
+            "rotation": round(self.rotation, 1),
+            "scale": round(self.scale, 3),
+            "crop_box": [round(v, 3) for v in self.source_box],
+            "query_box": [round(v, 3) for v in self.query_box],
+            "inliers": self.inliers,
+        }
+
+
+def _hull_share(points: np.ndarray, size: tuple[int, int]) -> float:
+    if len(points) < 3:
+        return 0.0
+    hull = cv2.convexHull(points.astype(np.float32))
+    return float(cv2.contourArea(hull)) / max(size[0] * size[1], 1)
+
+
+def _box(corners: np.ndarray, size: tuple[int, int]) -> tuple[float, float, float, float]:
+    w, h = size
+    x0, y0 = np.clip(corners.min(axis=0), 0, [w, h])
+    x1, y1 = np.clip(corners.max(axis=0), 0, [w, h])
+    return float(x0 / w), float(y0 / h), float(x1 / w), float(y1 / h)
+
+
+def verify(query: LocalFeatures, source: LocalFeatures, *, mirrored: bool = False,
+           min_inliers: int = MIN_INLIERS) -> Geometry | None:
+    """Geometry when `query` (features of the query, or of its mirror image when `mirrored`)
+    shows part or all of `source`; None when the features do not agree on one."""
+    if len(query) < min_inliers or len(source) < min_inliers:
+        return None
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    pairs = matcher.knnMatch(query.descriptors, source.descriptors, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < _RATIO * p[1].distance]
+    if len(good) < min_inliers:
+        return None
+    q = query.points[np.array([m.queryIdx for m in good])].astype(np.float32)
+    s = source.points[np.array([m.trainIdx for m in good])].astype(np.float32)
+    diag = math.hypot(*source.size)
+    matrix, mask = cv2.findHomography(q, s, cv2.USAC_MAGSAC, max(3.0, diag * 0.006))
+    if matrix is None or mask is None:
+        return None
+    inl = mask.ravel().astype(bool)
+    count = int(inl.sum())
+    if count < min_inliers or count < MIN_INLIER_SHARE * len(good):
+        return None
+    if (_hull_share(q[inl], query.size) < MIN_HULL_SHARE
+            or _hull_share(s[inl], source.size) < MIN_HULL_SHARE):
+        return None
+    qw, qh = query.size
+    corners = np.array([[0, 0], [qw, 0], [qw, qh], [0, qh]], np.float32).reshape(-1, 1, 2)
+    projected = cv2.perspectiveTransform(corners, matrix).reshape(-1, 2)
+    if not cv2.isContourConvex(projected.astype(np.float32)):
+        return None
+    similarity, _ = cv2.estimateAffinePartial2D(s[inl], q[inl])  # source -> query
+    if similarity is None:
+        return None
+    a, b = float(similarity[0, 0]), float(similarity[1, 0])
+    scale = math.hypot(a, b)
+    if not 0.03 < scale < 30:
+        return None
+    rotation = math.degrees(math.atan2(b, a)) % 360.0
+    sw, sh = source.size
+    src_corners = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float32).reshape(-1, 1, 2)
+    try:
+        back = cv2.perspectiveTransform(src_corners, np.linalg.inv(matrix)).reshape(-1, 2)
+    except np.linalg.LinAlgError:
+        return None
+    query_box = _box(back, query.size)
+    homography = matrix
+    if mirrored:
+        # The features were of the mirror image: report boxes and the map for the real query.
+        flip = np.array([[-1, 0, qw], [0, 1, 0], [0, 0, 1]], dtype=np.float64)
+        homography = matrix @ flip
+        x0, y0, x1, y1 = query_box
+        query_box = (1 - x1, y0, 1 - x0, y1)
+        rotation = (-rotation) % 360.0
+    return Geometry(count, len(good), homography, mirrored, rotation, scale,
+                    _box(projected, source.size), query_box)
