@@ -9,7 +9,6 @@ from pathlib import Path
 
 from verifier.errors import UserError
 
-
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # PRAGMA application_id values, so a case is never mistaken for a corpus or vice versa.
 APPLICATION_IDS = {"case": 0x56434153, "corpus": 0x56434F52}  # "VCAS", "VCOR"
