@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from verifier.case import CaseStore
-from verifier.corpus import Corpus
 from verifier.media import intake
 from verifier.services import analyse_media, check
 
 VIDEO = "PySceneDetect/tests/resources/goldeneye-vfr-drop3.mp4"
 PHOTO = "exif-samples/jpg/Canon_40D.jpg"
+
+if TYPE_CHECKING:
+    from verifier.corpus import Corpus
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ def build_case(out_dir: Path, video: Path, photo: Path, article: Path, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     corpus_path: Path | None = None
     if corpus_files:
+        from verifier.corpus import Corpus
+
         corpus_path = out_dir / "corpus.sqlite"
         with Corpus(corpus_path) as fresh:
             fresh.add(corpus_files)
@@ -38,7 +43,11 @@ def build_case(out_dir: Path, video: Path, photo: Path, article: Path, *,
     assert result.media.id is not None
     with CaseStore.open(result.case_path) as case:
         photo_item = case.add_media(intake.inspect(photo))
-        corpus: Corpus | None = Corpus(corpus_path) if corpus_path else None
+        corpus: Corpus | None = None
+        if corpus_path is not None:
+            from verifier.corpus import Corpus
+
+            corpus = Corpus(corpus_path)
         try:
             analyse_media(case, photo_item, corpus)
         finally:

@@ -46,11 +46,17 @@ def render_article_html(snapshot: CaseSnapshot, selected: int | None = None) -> 
                 + html.escape(" · ".join(facts)) + "</p>")
     body: list[str] = []
     pos = 0
+    title_shown = False
     for line in text.split("\n"):
         line_start, line_end = pos, pos + len(line)
         pos = line_end + 1
         if not line.strip():
             continue
+        if not title_shown:
+            title_shown = True
+            in_claim = any(c.start < line_end and c.end > line_start for c in claims)
+            if line.strip() == article.title.strip() and not in_claim:
+                continue  # already the heading
         parts: list[str] = []
         cursor = line_start
         for claim in claims:

@@ -47,7 +47,7 @@ class FitTableView(QTableView):
     """A table whose stretch column takes the room the others leave, but never less than
     min_stretch pixels (the table then scrolls sideways instead of squeezing it to nothing)."""
 
-    def __init__(self, stretch_column: int | None, min_stretch: int = 160,
+    def __init__(self, stretch_column: int | None, min_stretch: int = 120,
                  max_column: int = 320) -> None:
         super().__init__()
         self.stretch_column = stretch_column

@@ -39,7 +39,7 @@ from verifier.gui.dialogs import CASE_FILTER, NewCaseDialog, NewCaseRequest, las
 from verifier.gui.errors import show_error, show_exception
 from verifier.gui.inspector import Inspector
 from verifier.gui.job_bar import JobBar
-from verifier.gui.media_view import MediaView, load_thumbnails
+from verifier.gui.media_view import MediaView, load_thumbnails, thumbnail_source
 from verifier.gui.navigator import CLAIM, MEDIA, CaseNavigator
 from verifier.gui.snapshot import CaseSnapshot
 from verifier.gui.workers import JobFunction, Worker
@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(0, 0)
         main.setStretchFactor(1, 1)
         main.setStretchFactor(2, 0)
-        main.setSizes([290, 630, 480])
+        main.setSizes([280, 590, 530])
         self.main_splitter = main
 
         self.stack = QStackedWidget()
@@ -139,7 +139,8 @@ class MainWindow(QMainWindow):
                       f"<code>{CASE_SUFFIX}</code> file here.")
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMaximumWidth(620)
+        text.setFixedWidth(620)
+        text.setMinimumHeight(text.heightForWidth(620))
         text.setStyleSheet("color:#4b5563")
         layout.addWidget(title)
         layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -336,7 +337,7 @@ class MainWindow(QMainWindow):
         self.media_view.show_media(item, keyframes)
         self._cancel_thumbnails()
         if item is not None and item.kind is MediaKind.VIDEO and keyframes:
-            self._load_thumbnails(item.id, [k.path for k in keyframes])
+            self._load_thumbnails(item.id, [thumbnail_source(k) for k in keyframes])
         self._refresh_inspector()
 
     def _refresh_inspector(self) -> None:
@@ -488,9 +489,7 @@ class MainWindow(QMainWindow):
     # ================================================================ menu commands
 
     def new_case_dialog(self) -> None:
-        from verifier.corpus import default_corpus_path
-
-        dialog = NewCaseDialog(self, default_corpus=default_corpus_path())
+        dialog = NewCaseDialog(self, default_corpus=_default_corpus())
         if dialog.exec() == NewCaseDialog.DialogCode.Accepted:
             self.new_case(dialog.request())
 
@@ -571,7 +570,13 @@ class MainWindow(QMainWindow):
                              "(the verifier.demo module is missing).")
             return None
 
+        import inspect
+
+        takes_cancel = "cancel" in inspect.signature(build_demo).parameters
+
         def job(progress: Progress, cancel: CancelToken) -> Any:
+            if takes_cancel:
+                return build_demo(progress=progress, cancel=cancel)
             return build_demo(progress=progress)
 
         def done(demo: Any) -> None:
@@ -580,7 +585,7 @@ class MainWindow(QMainWindow):
         try:
             return self.start_job(job, "Preparing the demo case", done,
                                   error_context="Could not build the demo case",
-                                  cancellable=False)
+                                  cancellable=takes_cancel)
         except UserError as exc:
             show_exception(self, exc)
             return None
@@ -651,6 +656,16 @@ class MainWindow(QMainWindow):
         if not self.pool.waitForDone(timeout_ms):
             log.warning("jobs still running after %d ms", timeout_ms)
         self._close_store()
+
+
+def _default_corpus() -> Path | None:
+    """The user's corpus, offered in the new-case dialog when it exists."""
+    try:
+        from verifier.corpus import default_corpus_path
+    except ImportError:  # pragma: no cover - a build without the corpus module
+        return None
+    path = default_corpus_path()
+    return path if path.exists() else None
 
 
 def first_claim(snapshot: CaseSnapshot) -> int | None:

@@ -51,6 +51,12 @@ def load_image(path: Path, max_side: int | None = None) -> QImage:
     return QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
 
 
+def thumbnail_source(keyframe: Keyframe) -> str:
+    """The keyframe's small JPEG when extraction made one, else its PNG."""
+    small = str(getattr(keyframe, "thumbnail", "") or "")
+    return small if small and Path(small).is_file() else keyframe.path
+
+
 def load_thumbnails(paths: list[str], *, progress: Progress = NULL_PROGRESS,
                     cancel: CancelToken = NEVER_CANCELLED) -> list[QImage]:
     """Thumbnails for the filmstrip (a worker function: QImage, never QPixmap, off the GUI

@@ -101,7 +101,8 @@ def metadata_model() -> ListTableModel[MetadataField]:
 
 def _match_tip(m: Match) -> str:
     return (f"{m.corpus_path}\nsha256 {m.corpus_sha256}\n{m.corpus_kind.value}, "
-            f"{m.hash_kind} distance {m.distance} of 64")
+            f"{m.hash_kind} distance {m.distance} of 64\n"
+            f"earliest date {m.earliest_date or 'unknown'}")
 
 
 def matches_model() -> ListTableModel[Match]:
@@ -113,7 +114,7 @@ def matches_model() -> ListTableModel[Match]:
                       sort_key=lambda m: m.query_time, tooltip=_match_tip),
         Column[Match]("Source time", lambda m: _time(m.source_time),
                       sort_key=lambda m: m.source_time, tooltip=_match_tip),
-        Column[Match]("Earliest date", lambda m: m.earliest_date or "unknown",
+        Column[Match]("Earliest date", lambda m: (m.earliest_date or "unknown")[:10],
                       sort_key=lambda m: m.earliest_date, tooltip=_match_tip),
     ])
 

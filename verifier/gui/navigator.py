@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -73,9 +73,10 @@ class BadgeDelegate(QStyledItemDelegate):
         font.setBold(True)
         painter.setFont(font)
         metrics = painter.fontMetrics()
+        rect = opt.rect
+        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(rect.width() - 22, 20))
         width = metrics.horizontalAdvance(text) + 14
         height = metrics.height() + 4
-        rect = opt.rect
         pill = QRectF(rect.x() + 4, rect.y() + (rect.height() - height) / 2, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(color))
@@ -108,7 +109,8 @@ class CaseNavigator(QTreeWidget):
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(VERDICT_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(VERDICT_COLUMN, QHeaderView.ResizeMode.Interactive)
+        header.setMinimumSectionSize(40)
         self.itemSelectionChanged.connect(self._on_selection)
         self._groups: dict[str, QTreeWidgetItem] = {}
 
@@ -123,6 +125,18 @@ class CaseNavigator(QTreeWidget):
         self.blockSignals(False)
         if selected is not None:
             self.select(*selected, notify=False)
+        self.fit_verdict_column()
+
+    def fit_verdict_column(self) -> None:
+        """Room for the badges, but never more than a third of the navigator: long ratings
+        are elided (the tooltip has them in full)."""
+        self.resizeColumnToContents(VERDICT_COLUMN)
+        limit = max(self.viewport().width() // 3, 96)
+        self.setColumnWidth(VERDICT_COLUMN, min(self.columnWidth(VERDICT_COLUMN), limit))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_verdict_column()
 
     def _populate(self, snapshot: CaseSnapshot) -> None:
         bold = QFont(self.font())
