@@ -414,13 +414,12 @@ class HistoryPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         self.verdicts_label = section_label("Verdict history")
         self.verdicts_model = verdicts_model()
-        self.verdicts_view = make_table(self.verdicts_model, stretch_column=None)
-        self.verdicts_view.horizontalHeader().setStretchLastSection(True)
+        self.verdicts_view = make_table(self.verdicts_model, stretch_column=4)  # rationale
         self.audit_label = section_label("Audit trail")
         self.audit_status = QLabel()
         self.audit_status.setWordWrap(True)
         self.audit_model = audit_model()
-        self.audit_view = make_table(self.audit_model, stretch_column=None)
+        self.audit_view = make_table(self.audit_model, stretch_column=4)  # detail
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
