@@ -57,8 +57,9 @@ class KeyframeParams:
     candidates_per_second: float = 5.0
     # Keyframes whose pHashes are this close (bits of 64) are merged; the earlier one stays.
     merge_distance: int = 6
+    merge_colour: float = 20.0  # and their 8x8 colour thumbnails this close (mean |diff|)
     png_compress_level: int = 1
-    shots: ShotParams = ShotParams()
+    shots: ShotParams = field(default_factory=ShotParams)
 
     def shot_params(self) -> ShotParams:
         from dataclasses import replace
@@ -113,6 +114,7 @@ class _Saved:
     path: Path
     thumb: Path
     phash: int
+    colour: np.ndarray
     merged: list[int] = field(default_factory=list)
 
 
@@ -171,10 +173,14 @@ class _Saver:
         img = Image.fromarray(frame_rgb(job.cand.frame))
         job.cand.frame = None  # release the decoder's buffer
         h = phash(img)
+        colour = np.asarray(img.resize((8, 8), Image.Resampling.BOX), dtype=np.float32)
         best: tuple[int, _Saved] | None = None
         for kept in self.kept:
             dist = hamming(h, kept.phash)
-            if dist <= self.params.merge_distance and (best is None or dist < best[0]):
+            # pHash sees luma only: a red and a grey frame of the same layout are no duplicates.
+            if (dist <= self.params.merge_distance
+                    and float(np.abs(colour - kept.colour).mean()) <= self.params.merge_colour
+                    and (best is None or dist < best[0])):
                 best = (dist, kept)
         if best is not None:
             dist, kept = best
@@ -190,7 +196,7 @@ class _Saver:
         thumb.thumbnail((self.params.thumb_size, self.params.thumb_size))
         thumb.save(thumb_path, format="JPEG", quality=85)
         self.written.append(thumb_path)
-        self.kept.append(_Saved(job, path, thumb_path, h))
+        self.kept.append(_Saved(job, path, thumb_path, h, colour))
 
     def keyframes(self) -> tuple[Keyframe, ...]:
         out = [Keyframe(time=round(s.job.cand.time, 3), frame=s.job.frame_index, shot=s.job.shot,
@@ -223,16 +229,18 @@ class _Selector:
         self.boundaries.extend(boundaries)
 
     def take(self, cand: _Candidate) -> None:
-        while self.next_b < len(self.boundaries) and cand.index >= self.boundaries[self.next_b].frame:
-            self._close_shot(self.boundaries[self.next_b])
+        bs = self.boundaries
+        while self.next_b < len(bs) and cand.index >= bs[self.next_b].frame:
+            self._close_shot(bs[self.next_b])
             self.next_b += 1
         _, _, _, last_transition = self.shot_start
         upcoming = self.boundaries[self.next_b] if self.next_b < len(self.boundaries) else None
         eligible = cand.index - last_transition > self.guard and (
             upcoming is None or upcoming.first - cand.index > self.guard)
-        if self.fallback is None or cand.sharpness > self.fallback.sharpness:
+        fb = self.fallback
+        if fb is None or (cand.z is not None and (fb.z is None or cand.sharpness > fb.sharpness)):
             self.fallback = cand
-        if not eligible:
+        if not eligible or cand.z is None:
             return
         if self.seg_best is None:
             self.seg_ref, self.seg_start, self.seg_best = cand.z, cand.time, cand
@@ -360,9 +368,10 @@ def _full(reader: VideoReader, saver: _Saver, params: KeyframeParams, fps: float
         y, u, v = grid_yuv(frame)
         feat = Features(decoded.index, decoded.time, y, u, v, sp)
         selector.add(detector.push(feat))
-        if not feat.blank and (decoded.index % step == 0 or frame.key_frame):
-            pending.append(_Candidate(decoded.index, decoded.time, sharpness_of(frame), frame,
-                                      feat.z))
+        if decoded.index % step == 0 or (frame.key_frame and not feat.blank):
+            # Blank frames (black, flat) only stand in for a shot that has nothing else.
+            sharp = 0.0 if feat.blank else sharpness_of(frame)
+            pending.append(_Candidate(decoded.index, decoded.time, sharp, frame, feat.z))
         ready = detector.ready_before - selector.guard
         if pending and pending[0].index < ready:
             keep = 0

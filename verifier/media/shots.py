@@ -42,6 +42,7 @@ class ShotParams:
     cut_floor: float = 10.0
     adaptive_ratio: float = 3.0
     adaptive_frames: int = 2
+    repeat_diff: float = 0.5  # a frame this close to the previous one is a repeat
     # A jump that comes back to the earlier picture within this time is a flash, not a cut.
     flash_seconds: float = 0.12
     flash_return: float = 0.5
@@ -190,10 +191,7 @@ class ShotDetector:
         d = cur.d
         if d < p.cut_floor:
             return
-        around = [g.d for g in (self._at(c + k) for k in range(-p.adaptive_frames,
-                                                                p.adaptive_frames + 1))
-                  if g is not None and g.index != c and g.index > 0]
-        base = sum(around) / len(around) if around else 0.0
+        base = self._neighbour_mean(c)
         if d < p.adaptive_ratio * max(base, 1.0):
             return
         limit = p.flash_return * d
@@ -205,6 +203,25 @@ class ShotDetector:
             if earlier is not None and raw_diff(earlier, cur) < limit:
                 return  # back to what it was before: a flash ends here
         self._add(Boundary(c, cur.time, "cut", c, c))
+
+    def _neighbour_mean(self, c: int) -> float:
+        """Mean difference of the `adaptive_frames` nearest frames on each side of c, skipping
+        repeated frames: footage converted from a lower frame rate shows a motion step only
+        every second or third frame, and those steps must not look like cuts."""
+        p = self.p
+        around: list[float] = []
+        for direction in (-1, 1):
+            got = 0
+            for k in range(1, 4 * p.adaptive_frames + 1):
+                g = self._at(c + direction * k)
+                if g is None or g.index == 0:
+                    break
+                if g.d > p.repeat_diff:
+                    around.append(g.d)
+                    got += 1
+                    if got == p.adaptive_frames:
+                        break
+        return sum(around) / len(around) if around else 0.0
 
     # ------------------------------------------------------------------ dissolves
 
@@ -260,7 +277,7 @@ class ShotDetector:
     def _close_dissolve_group(self) -> None:
         if not self.diss_group:
             return
-        score, c, h = min(self.diss_group)
+        _, c, h = min(self.diss_group)
         self.diss_group = []
         cur = self._at(c)
         if cur is not None:
