@@ -202,13 +202,40 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     bar = BarProgress()
     result = keyframes_of(Path(args.video), Path(args.out), fast=args.fast, progress=bar)
     bar.close()
-    keyframes = [{**asdict(k), "timestamp": format_timestamp(k.time)} for k in result.keyframes]
-    shots = [{**asdict(s), "keyframes": [k["frame"] for k in keyframes if k["shot"] == s.index]}
+    spans = {s.index: s for s in result.shots}
+    keyframes = []
+    for k in result.keyframes:
+        shot = spans.get(k.shot)
+        keyframes.append({**asdict(k), "timestamp": format_timestamp(k.time),
+                          "shot_start": shot.start if shot else None,
+                          "shot_end": shot.end if shot else None})
+    merged_into: dict[int, list[int]] = {}
+    for m in result.merges:
+        merged_into.setdefault(m.shot, []).append(m.into)
+    shots = [{**asdict(s), "start_timestamp": format_timestamp(s.start),
+              "end_timestamp": format_timestamp(s.end),
+              "keyframes": [k["frame"] for k in keyframes if k["shot"] == s.index],
+              "merged_into": merged_into.get(s.index, [])}
              for s in result.shots]
-    _emit(args, {"video": args.video, "duration": result.duration, "shots": shots,
-                 "keyframes": keyframes},
-          lambda: "\n".join(f"{k['timestamp']}  frame {k['frame']:6d}  shot {k['shot']:3d}  "
-                            f"{k['path']}" for k in keyframes))
+    payload = {"video": args.video, "duration": result.duration, "fast": result.fast,
+               "partial": result.partial, "problems": list(result.problems),
+               "frames_decoded": result.frames, "fps": result.fps, "shots": shots,
+               "keyframes": keyframes, "merges": [asdict(m) for m in result.merges]}
+
+    def text() -> str:
+        # stdout: one line per keyframe; what the reader should know goes to stderr.
+        notes = [] if result.fast else [
+            f"{len(result.shots)} shots, {len(keyframes)} keyframes, {len(result.merges)} "
+            f"near-duplicate keyframes merged"]
+        if result.partial:
+            notes.append("PARTIAL: the video could not be decoded to its end")
+        notes += list(result.problems)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        return "\n".join(f"{k['timestamp']}  frame {k['frame']:6d}  shot {k['shot']:3d}  "
+                         f"{k['path']}" for k in keyframes)
+
+    _emit(args, payload, text)
     return EXIT_OK
 
 
