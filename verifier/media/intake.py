@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
 import re
+import socket
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import requests
+import urllib3
 
 from verifier import __version__
 from verifier.errors import UserError
@@ -357,7 +360,7 @@ def fetch_url(
     def cut_off() -> None:
         timed_out.set()
         if resp is not None:
-            resp.close()
+            _abort(resp)
 
     watchdog = threading.Timer(total_timeout, cut_off)
     watchdog.daemon = True
@@ -375,8 +378,11 @@ def fetch_url(
                                      f"{max_bytes} bytes)")
             received = 0
             with target.open("wb") as out:
-                for chunk in resp.iter_content(1 << 14):
-                    if timed_out.is_set():
+                # read1 returns whatever has arrived, so a server that trickles bytes is
+                # noticed at once when the time is up (iter_content waits for full chunks).
+                while not timed_out.is_set():
+                    chunk = resp.raw.read1(1 << 16, decode_content=True)
+                    if not chunk:
                         break
                     received += len(chunk)
                     if received > max_bytes:
@@ -385,6 +391,10 @@ def fetch_url(
                     out.write(chunk)
             if timed_out.is_set():
                 raise UserError(url, f"the download took longer than {total_timeout:g} s")
+            if declared.isdigit() and received < int(declared) and \
+                    "gzip" not in resp.headers.get("Content-Encoding", ""):
+                raise UserError(url, f"the download stopped after {received} of {declared} "
+                                     "bytes")
             return Download(target, url, resp.url, dict(resp.headers), now_iso(),
                             status=resp.status_code,
                             redirects=tuple(r.url for r in resp.history), size=received)
@@ -396,10 +406,14 @@ def fetch_url(
     except requests.exceptions.ConnectTimeout:
         raise UserError(url, f"the server did not accept a connection within "
                              f"{connect_timeout:g} s") from None
-    except requests.exceptions.Timeout:
+    except (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError):
+        target.unlink(missing_ok=True)
+        if timed_out.is_set():
+            raise UserError(url, f"the download took longer than {total_timeout:g} s") from None
         raise UserError(url, f"the server stopped sending for more than {read_timeout:g} s"
                         ) from None
-    except (requests.exceptions.RequestException, OSError, AttributeError) as exc:
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError,
+            AttributeError, ValueError) as exc:
         target.unlink(missing_ok=True)
         if timed_out.is_set():
             raise UserError(url, f"the download took longer than {total_timeout:g} s") from None
@@ -408,6 +422,15 @@ def fetch_url(
         raise UserError(url, f"could not be fetched ({_short(exc)})") from None
     finally:
         watchdog.cancel()
+
+
+def _abort(resp: requests.Response) -> None:
+    """Shut the socket under a response another thread is reading from, so its read ends."""
+    conn = getattr(resp.raw, "connection", None) or getattr(resp.raw, "_connection", None)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass(frozen=True)
