@@ -317,7 +317,9 @@ def _image_metadata(path: Path, sniffed: Sniffed, b: _Builder) -> None:
     _image_fields(ex, xd, iptc, img_info, jinfo, b)
     _image_timeline(ex, xd, iptc, img_info, b)
 
-    if not any(g in b.raw for g in ("EXIF", "Image", "GPS")):
+    # A TIFF always has an IFD0 of structure tags: what counts is camera metadata.
+    if "EXIF" not in b.raw and "GPS" not in b.raw and \
+            not any(f.name in ("capture_time", "make", "model", "gps") for f in b.fields):
         b.flag(flags.stripped("image"))
     _check_software(b)
     _modified_after_capture(ex, b)
