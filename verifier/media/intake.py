@@ -183,6 +183,11 @@ def _match_ftyp(head: bytes) -> tuple[MediaKind, str] | None:
     major = head[8:12]
     end = min(max(box_size, 16), len(head))
     compatible = [head[i : i + 4] for i in range(16, end - 3, 4)]
+    if major in (b"mif1", b"msf1"):  # generic HEIF: a compatible brand says which codec
+        specific = next((_FTYP_BRANDS[c] for c in compatible
+                         if c in _FTYP_BRANDS and c not in (b"mif1", b"msf1")
+                         and _FTYP_BRANDS[c][0] is MediaKind.IMAGE), None)
+        return specific or _FTYP_BRANDS[major]
     if major in _FTYP_BRANDS:
         return _FTYP_BRANDS[major]
     if major in _FTYP_NOT_MEDIA:
