@@ -384,6 +384,7 @@ def _full(reader: VideoReader, saver: _Saver, params: KeyframeParams, fps: float
         last_index = decoded.index
         if decoded.index % 10 == 9:
             progress.advance(10)
+    progress.advance((last_index + 1) % 10)
     selector.add(detector.flush())
     for c in pending:
         selector.take(c)

@@ -4,15 +4,18 @@ Every frame is reduced to its luma on a 64x36 grid and its chroma on 32x18 (read
 decoder's planes, no colour conversion). Three detectors look at a sliding window of those:
 
 * **Hard cut** between frames c-1 and c: their difference (mean absolute difference of Y, U and
-  V, summed) is above a floor and `adaptive_ratio` times the mean difference of the frames
-  around it (PySceneDetect's AdaptiveDetector rule, which keeps camera motion from firing).
+  V, summed) is above a floor, `adaptive_ratio` times the mean difference of the frames
+  around it (PySceneDetect's AdaptiveDetector rule, which keeps camera motion from firing;
+  repeated frames are skipped there) and `recent_ratio` times the second largest difference of
+  the second before (motion that comes in steps).
   A flash is not a cut: when, within `flash_seconds`, the picture comes back to what it was
   before the jump, both jumps are ignored.
 * **Dissolve** centred on frame c, tried at each half-window h in `dissolve_windows`: the frames
   A = c-h and B = c+h differ in structure (contrast-normalised luma), the frame c is a genuine
   mix of the two (a least-squares fit c ~ alpha*A + beta*B explains it, with both weights well
   away from zero), the content before A and after B is steady compared with the change from A
-  to B (a pan changes all the time, a dissolve joins two steadier shots), and no single frame
+  to B over the same span (a pan changes all the time, a dissolve joins two steadier shots),
+  and no single frame
   in between jumps by half the change (that is a hard cut). The cut is placed where the mix is
   closest to half and half.
 * **Fade** through black (or any near-uniform picture): a run of blank frames whose neighbours
@@ -43,6 +46,9 @@ class ShotParams:
     adaptive_ratio: float = 3.0
     adaptive_frames: int = 2
     repeat_diff: float = 0.5  # a frame this close to the previous one is a repeat
+    # ... and `recent_ratio` times the second largest difference of the last `recent_seconds`.
+    recent_ratio: float = 1.5
+    recent_seconds: float = 1.0
     # A jump that comes back to the earlier picture within this time is a flash, not a cut.
     flash_seconds: float = 0.12
     flash_return: float = 0.5
@@ -127,9 +133,10 @@ class ShotDetector:
         self.h_max = self.hs[-1]
         self.hard_delay = max(self.flash, p.adaptive_frames)
         self.look = max(2, round(p.fade_lookaround_seconds * self.fps))
-        # A dissolve centred on c is known 2h after c and starts h before it.
-        self.delay = max(self.hard_delay, 3 * self.h_max) + 1
-        self.buf: deque[Features] = deque(maxlen=4 * self.h_max + self.look + 4)
+        # A dissolve centred on c is known 3h after c and starts h before it.
+        self.delay = max(self.hard_delay, 4 * self.h_max) + 1
+        self.buf: deque[Features] = deque(maxlen=6 * self.h_max + self.look + 4)
+        self.recent = max(2, round(p.recent_seconds * self.fps))
         self.blank_count: deque[int] = deque(maxlen=self.buf.maxlen)  # cumulative blank count
         self.pending: list[Boundary] = []
         self.run: _Run | None = None
@@ -148,7 +155,7 @@ class ShotDetector:
         self.last_index = i = f.index
         self._track_blank(f)
         self._check_cut(i - self.hard_delay)
-        self._check_dissolve(i - 2 * self.h_max)
+        self._check_dissolve(i - 3 * self.h_max)
         horizon = i - self.delay + 1
         return self._finalise(horizon)
 
@@ -194,6 +201,8 @@ class ShotDetector:
         base = self._neighbour_mean(c)
         if d < p.adaptive_ratio * max(base, 1.0):
             return
+        if d < p.recent_ratio * self._recent_second_largest(c):
+            return  # steps as large came in the last second: motion, not a cut
         limit = p.flash_return * d
         for k in range(1, self.flash + 1):
             later = self._at(c + k)
@@ -223,6 +232,24 @@ class ShotDetector:
                         break
         return sum(around) / len(around) if around else 0.0
 
+    def _recent_second_largest(self, c: int) -> float:
+        """The second largest frame difference in the `recent_seconds` before c (ignoring
+        jumps into or out of blank frames): footage whose motion comes in steps (a slideshow,
+        a low frame rate shown at a higher one) has many such steps."""
+        top1 = top2 = 0.0
+        for k in range(1, self.recent + 1):
+            g = self._at(c - k)
+            if g is None:
+                break
+            prev = self._at(c - k - 1)
+            if g.blank or (prev is not None and prev.blank):
+                continue
+            if g.d > top1:
+                top1, top2 = g.d, top1
+            elif g.d > top2:
+                top2 = g.d
+        return top2
+
     # ------------------------------------------------------------------ dissolves
 
     def _check_dissolve(self, c: int) -> None:
@@ -241,13 +268,14 @@ class ShotDetector:
     def _mix_score(self, c: int, h: int, mid: Features) -> float | None:
         p = self.p
         a, b = self._at(c - h), self._at(c + h)
-        before, after = self._at(c - 2 * h), self._at(c + 2 * h)
+        # The same span before A and after B: a pan changes there as much as from A to B.
+        before, after = self._at(c - 3 * h), self._at(c + 3 * h)
         if a is None or b is None or before is None or after is None:
             return None
         change = structure_diff(a, b)
         if change is None or change < p.structure_change:
             return None
-        if self._blanks_between(c - 2 * h, c + 2 * h):
+        if self._blanks_between(c - 3 * h, c + 3 * h):
             return None
         s1, s2 = structure_diff(before, a), structure_diff(b, after)
         if s1 is None or s2 is None or max(s1, s2) > p.steadiness * change:
