@@ -114,11 +114,17 @@ def _looks_like_html(raw: bytes) -> bool:
 
 
 def _decode(raw: bytes, source: str | Path) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UserError(source, "the text encoding could not be read")
+    """UTF-8 when it is, else the encoding charset_normalizer finds (Latin-1, Windows-1256,
+    KOI8-R, ...): newsroom archives are full of legacy encodings."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[:MAX_ARTICLE_BYTES]).best()
+    if best is None:
+        raise UserError(source, "the text encoding could not be recognised")
+    return str(best)
 
 

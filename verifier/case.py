@@ -12,7 +12,7 @@ import json
 import shutil
 import sqlite3
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from verifier.models import (
     Article,
     AuditEvent,
     Claim,
+    EvidenceItem,
     Keyframe,
     Match,
     MediaItem,
@@ -89,10 +90,24 @@ _MIGRATIONS = [
     CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END
     """,
+    # 2: claims edited by hand (soft delete, merges), structured verdicts.
+    """
+    ALTER TABLE claims ADD COLUMN origin TEXT NOT NULL DEFAULT 'rules';
+    ALTER TABLE claims ADD COLUMN deleted_at TEXT;
+    ALTER TABLE claims ADD COLUMN merged_into INTEGER REFERENCES claims(id);
+    ALTER TABLE verdicts ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE verdicts ADD COLUMN evidence_items TEXT NOT NULL DEFAULT '[]'
+    """,
 ]
 
 
 def current_analyst() -> str:
+    """The analyst name from the settings, else the login name."""
+    from verifier.settings import load_settings
+
+    name = load_settings().analyst.strip()
+    if name:
+        return name
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -194,23 +209,80 @@ class CaseStore:
         ]
 
     def verify_audit(self) -> bool:
+        return not self.audit_problems()
+
+    def audit_problems(self) -> list[str]:
+        """Where the hash chain breaks: an event edited, inserted or removed."""
+        problems = []
         prev = ""
         for ev in self.audit_trail():
-            if ev.prev_hash != prev or ev.hash != _event_hash(prev, ev.at, ev.actor, ev.action,
-                                                              ev.detail):
-                return False
+            if ev.prev_hash != prev:
+                problems.append(f"audit event {ev.id} ({ev.action}): does not follow the event "
+                                "before it (an event was removed or inserted)")
+            elif ev.hash != _event_hash(prev, ev.at, ev.actor, ev.action, ev.detail):
+                problems.append(f"audit event {ev.id} ({ev.action}): its content was altered")
             prev = ev.hash
-        return True
+        return problems
+
+    def verify(self) -> list[str]:
+        """Everything that no longer matches what was recorded: the audit chain, and the
+        evidence copies of the media and the article. Empty when the case is intact."""
+        import hashlib
+
+        problems = self.audit_problems()
+
+        def digest(path: Path) -> str | None:
+            try:
+                return hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                return None
+
+        for item in self.media():
+            found = digest(Path(item.path))
+            if found is None:
+                problems.append(f"media {item.id} ({item.original_name}): evidence copy "
+                                f"{Path(item.path).name} is missing")
+            elif found != item.sha256:
+                problems.append(f"media {item.id} ({item.original_name}): evidence copy changed "
+                                f"(SHA-256 {found}, recorded {item.sha256})")
+        for row in self.conn.execute("SELECT id, raw_path, raw_sha256 FROM articles"):
+            if not row["raw_path"]:
+                continue
+            found = digest(self.evidence_dir / row["raw_path"])
+            if found is None:
+                problems.append(f"article {row['id']}: evidence copy {row['raw_path']} is missing")
+            elif found != row["raw_sha256"]:
+                problems.append(f"article {row['id']}: evidence copy {row['raw_path']} changed "
+                                f"(SHA-256 {found}, recorded {row['raw_sha256']})")
+        return problems
+
+    def match_search_recorded(self, media_id: int) -> bool:
+        """Whether the media was ever searched against a corpus (even with no match)."""
+        return self.match_params(media_id) is not None
+
+    def match_params(self, media_id: int) -> dict[str, Any] | None:
+        """The parameters of the latest corpus search of a media item, None if never searched."""
+        for ev in reversed(self.audit_trail()):
+            if ev.action == "matches.found" and ev.detail.get("media_id") == media_id:
+                params = ev.detail.get("params")
+                return params if isinstance(params, dict) else {}
+        return None
 
     # ------------------------------------------------------------ article and claims
 
     def set_article(self, loaded: LoadedArticle) -> Article:
+        return self.import_article(loaded, [])[0]
+
+    def import_article(self, loaded: LoadedArticle,
+                       claims: list[Claim]) -> tuple[Article, list[Claim]]:
+        """The article and the claims found in it, in one transaction: never half stored."""
         art = loaded.article
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
         suffix = ".html" if loaded.raw.lstrip()[:1] == b"<" else ".txt"
         raw_path = self.evidence_dir / f"article-{art.raw_sha256[:16]}{suffix}"
         if not raw_path.exists():
             raw_path.write_bytes(loaded.raw)
+            raw_path.chmod(0o444)
         with db.transaction(self.conn):
             cur = self.conn.execute(
                 "INSERT INTO articles (source, title, text, raw_sha256, raw_path, author,"
@@ -220,7 +292,8 @@ class CaseStore:
             )
             self._audit("article.imported", {"article_id": cur.lastrowid, "source": art.source,
                                              "sha256": art.raw_sha256})
-        return _replace_id(art, cur.lastrowid)
+            stored = self._insert_claims(int(cur.lastrowid or 0), claims) if claims else []
+        return _replace_id(art, cur.lastrowid), stored
 
     def article(self) -> Article | None:
         row = self.conn.execute("SELECT * FROM articles ORDER BY id DESC LIMIT 1").fetchone()
@@ -230,37 +303,121 @@ class CaseStore:
                        row["published"], row["url"], row["fetched_at"], row["id"])
 
     def add_claims(self, article_id: int, claims: list[Claim]) -> list[Claim]:
-        out = []
         with db.transaction(self.conn):
-            for c in claims:
-                cur = self.conn.execute(
-                    "INSERT INTO claims (article_id, start, end, text, kinds, cues, media_id)"
-                    " VALUES (?,?,?,?,?,?,?)",
-                    (article_id, c.start, c.end, c.text, json.dumps(c.kinds), json.dumps(c.cues),
-                     c.media_id),
-                )
-                out.append(_replace_id(c, cur.lastrowid))
-            self._audit("claims.found", {"article_id": article_id, "count": len(claims)})
+            return self._insert_claims(article_id, claims)
+
+    def _insert_claims(self, article_id: int, claims: list[Claim]) -> list[Claim]:
+        """Callers hold the transaction."""
+        out = []
+        for c in claims:
+            cur = self.conn.execute(
+                "INSERT INTO claims (article_id, start, end, text, kinds, cues, media_id, origin)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (article_id, c.start, c.end, c.text, json.dumps(c.kinds), json.dumps(c.cues),
+                 c.media_id, c.origin),
+            )
+            out.append(_replace_id(c, cur.lastrowid))
+        self._audit("claims.found", {"article_id": article_id, "count": len(claims)})
         return out
 
-    def claims(self) -> list[Claim]:
-        return [
-            Claim(r["text"], r["start"], r["end"], tuple(json.loads(r["kinds"])),
-                  tuple(json.loads(r["cues"])), r["media_id"], r["id"])
-            for r in self.conn.execute("SELECT * FROM claims ORDER BY start, id")
-        ]
+    def claims(self, *, include_deleted: bool = False) -> list[Claim]:
+        where = "" if include_deleted else "WHERE deleted_at IS NULL"
+        return [_claim_row(r) for r in self.conn.execute(
+            f"SELECT * FROM claims {where} ORDER BY start, id")]
 
     def claim(self, claim_id: int) -> Claim:
-        for c in self.claims():
-            if c.id == claim_id:
-                return c
-        raise UserError(self.path, f"has no claim {claim_id}")
+        row = self.conn.execute(
+            "SELECT * FROM claims WHERE id = ? AND deleted_at IS NULL", (claim_id,)).fetchone()
+        if row is None:
+            raise UserError(self.path, f"has no claim {claim_id}")
+        return _claim_row(row)
 
     def link_media(self, claim_id: int, media_id: int | None) -> None:
-        self.claim(claim_id)
+        previous = self.claim(claim_id).media_id
+        if media_id is not None:
+            self.media_item(media_id)
         with db.transaction(self.conn):
             self.conn.execute("UPDATE claims SET media_id = ? WHERE id = ?", (media_id, claim_id))
-            self._audit("claim.media_linked", {"claim_id": claim_id, "media_id": media_id})
+            self._audit("claim.media_linked", {"claim_id": claim_id, "media_id": media_id,
+                                               "previous": previous})
+
+    def add_claim(self, start: int, end: int, media_id: int | None = None) -> Claim:
+        """A claim the analyst selected in the article text."""
+        from verifier.claims import classify
+
+        text, start, end = self._span(start, end)
+        kinds, cues = classify(text)
+        with db.transaction(self.conn):
+            cur = self.conn.execute(
+                "INSERT INTO claims (article_id, start, end, text, kinds, cues, media_id, origin)"
+                " VALUES (?,?,?,?,?,?,?, 'analyst')",
+                (self._article_id(), start, end, text, json.dumps(kinds), json.dumps(cues),
+                 media_id))
+            self._audit("claim.added", {"claim_id": cur.lastrowid, "start": start, "end": end,
+                                        "text": text})
+        return self.claim(int(cur.lastrowid or 0))
+
+    def edit_claim(self, claim_id: int, start: int, end: int) -> Claim:
+        """Move a claim's span; its kinds and cues are found again for the new text."""
+        from verifier.claims import classify
+
+        old = self.claim(claim_id)
+        text, start, end = self._span(start, end)
+        kinds, cues = classify(text)
+        with db.transaction(self.conn):
+            self.conn.execute(
+                "UPDATE claims SET start = ?, end = ?, text = ?, kinds = ?, cues = ? WHERE id = ?",
+                (start, end, text, json.dumps(kinds), json.dumps(cues), claim_id))
+            self._audit("claim.edited", {"claim_id": claim_id, "start": start, "end": end,
+                                         "text": text, "previous": {"start": old.start,
+                                                                    "end": old.end,
+                                                                    "text": old.text}})
+        return self.claim(claim_id)
+
+    def delete_claim(self, claim_id: int) -> None:
+        """Hide a claim; it stays in the file with its verdict history, as the audit shows."""
+        old = self.claim(claim_id)
+        with db.transaction(self.conn):
+            self.conn.execute("UPDATE claims SET deleted_at = ? WHERE id = ?",
+                              (now_iso(), claim_id))
+            self._audit("claim.deleted", {"claim_id": claim_id, "previous": {"text": old.text}})
+
+    def merge_claims(self, claim_ids: list[int]) -> Claim:
+        """One claim spanning several; the merged ones are hidden and point to it."""
+        if len(set(claim_ids)) < 2:
+            raise UserError("merge", "choose at least two claims to merge")
+        olds = [self.claim(i) for i in claim_ids]
+        merged = self.add_claim(min(c.start for c in olds), max(c.end for c in olds),
+                                next((c.media_id for c in olds if c.media_id), None))
+        with db.transaction(self.conn):
+            for c in olds:
+                self.conn.execute(
+                    "UPDATE claims SET deleted_at = ?, merged_into = ? WHERE id = ?",
+                    (now_iso(), merged.id, c.id))
+            self._audit("claims.merged", {"claim_id": merged.id,
+                                          "merged": [c.id for c in olds]})
+        return merged
+
+    def _article_id(self) -> int:
+        art = self.article()
+        if art is None or art.id is None:
+            raise UserError(self.path, "has no article yet; import one first")
+        return art.id
+
+    def _span(self, start: int, end: int) -> tuple[str, int, int]:
+        art = self.article()
+        if art is None:
+            raise UserError(self.path, "has no article yet; import one first")
+        if not 0 <= start < end <= len(art.text):
+            raise UserError("selection", f"span {start}-{end} is outside the article text")
+        # Trim surrounding whitespace so the span is exactly the selected words.
+        while start < end and art.text[start].isspace():
+            start += 1
+        while end > start and art.text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            raise UserError("selection", "the selected text is empty")
+        return art.text[start:end], start, end
 
     # ------------------------------------------------------------ media
 
@@ -384,24 +541,29 @@ class CaseStore:
             raise UserError("confidence", "must be between 0 and 1")
         analyst = verdict.analyst or self.actor
         created = now_iso()
+        previous = self.current_verdict(verdict.claim_id)
         with db.transaction(self.conn):
             cur = self.conn.execute(
                 "INSERT INTO verdicts (claim_id, rating, confidence, rationale, evidence, analyst,"
-                " created_at) VALUES (?,?,?,?,?,?,?)",
+                " created_at, reasons, evidence_items) VALUES (?,?,?,?,?,?,?,?,?)",
                 (verdict.claim_id, verdict.rating.value, verdict.confidence, verdict.rationale,
-                 json.dumps(list(verdict.evidence)), analyst, created),
+                 json.dumps(list(verdict.evidence)), analyst, created,
+                 json.dumps(list(verdict.reasons)),
+                 json.dumps([asdict(e) for e in verdict.evidence_items])),
             )
-            self._audit("verdict.recorded", {"claim_id": verdict.claim_id,
-                                             "verdict_id": cur.lastrowid,
-                                             "rating": verdict.rating.value,
-                                             "confidence": verdict.confidence})
-        return Verdict(verdict.claim_id, verdict.rating, verdict.rationale, verdict.confidence,
-                       verdict.evidence, analyst, created, cur.lastrowid)
+            self._audit("verdict.recorded", {
+                "claim_id": verdict.claim_id, "verdict_id": cur.lastrowid,
+                "rating": verdict.rating.value, "confidence": verdict.confidence,
+                "reasons": list(verdict.reasons),
+                "previous": previous.rating.value if previous else None})
+        return replace(verdict, analyst=analyst, created_at=created, id=cur.lastrowid)
 
     def verdict_history(self, claim_id: int) -> list[Verdict]:
         return [
             Verdict(r["claim_id"], Rating(r["rating"]), r["rationale"], r["confidence"],
-                    tuple(json.loads(r["evidence"])), r["analyst"], r["created_at"], r["id"])
+                    tuple(json.loads(r["evidence"])), r["analyst"], r["created_at"], r["id"],
+                    tuple(EvidenceItem(**e) for e in json.loads(r["evidence_items"])),
+                    tuple(json.loads(r["reasons"])))
             for r in self.conn.execute(
                 "SELECT * FROM verdicts WHERE claim_id = ? ORDER BY id", (claim_id,))
         ]
@@ -417,6 +579,9 @@ def _event_hash(prev: str, at: str, actor: str, action: str, detail: dict[str, A
 
 
 def _replace_id(obj: Any, new_id: int | None) -> Any:
-    from dataclasses import replace
-
     return replace(obj, id=new_id)
+
+
+def _claim_row(r: sqlite3.Row) -> Claim:
+    return Claim(r["text"], r["start"], r["end"], tuple(json.loads(r["kinds"])),
+                 tuple(json.loads(r["cues"])), r["media_id"], r["id"], r["origin"])

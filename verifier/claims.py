@@ -6,9 +6,11 @@ The rule set (each rule adds a kind and records the words that triggered it):
 - hedge: allegedly, purportedly, reportedly, apparently, supposedly, "appears to", "is said to";
 - attribution: "according to X", "X said/says/told/claimed";
 - media: video, clip, footage, photo, image, picture, broadcast, recording;
-- time: "this week", "last month", "yesterday", weekdays, month names, years.
-A sentence becomes a claim when it has an unverifiable, hedge, attribution or time cue; the
-media kind marks the claims a loaded clip or photo can speak to.
+- time: "this week", "last month", "yesterday", weekdays, month names, years;
+- place: a capitalised name after "in", "near", "at", "outside", "from" ("near Baghdad
+  airport", "in Iraq"), months and weekdays excepted.
+A sentence becomes a claim when it has an unverifiable, hedge, attribution, time or place cue;
+the media kind marks the claims a loaded clip or photo can speak to.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ HEDGE = "hedge"
 ATTRIBUTION = "attribution"
 MEDIA = "media"
 TIME = "time"
+PLACE = "place"
+_NOT_PLACES = (r"(?!(?:January|February|March|April|May|June|July|August|September|October|"
+               r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+               r"The|This|That|These|Those|A|An|His|Her|Their|Its|Our|My|Your)\b)")
 
 _I = re.IGNORECASE
 _VERIFY = r"(?:independently\s+)?(?:verif\w*|confirm\w*|authenticat\w*|corroborat\w*)"
@@ -57,7 +63,11 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:19|20)\d{2}\b", _I)),
 ]
 MIN_WORDS = 5
-CLAIM_KINDS = {UNVERIFIABLE, HEDGE, ATTRIBUTION, TIME}
+# Place names are capitalised, so this rule alone is case-sensitive.
+RULES.append((PLACE, re.compile(
+    r"\b(?:in|near|at|outside|from|across)\s+(?:the\s+)?" + _NOT_PLACES
+    + r"[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|al-\w+|of\s+[A-Z][\w'’-]+))*")))
+CLAIM_KINDS = {UNVERIFIABLE, HEDGE, ATTRIBUTION, TIME, PLACE}
 
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "st", "jr", "sr",
                   "vs", "etc", "no", "u.s", "u.k", "u.n", "e.g", "i.e", "inc", "ltd", "co"}

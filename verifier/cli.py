@@ -18,10 +18,11 @@ from typing import Any
 from verifier import __version__
 from verifier.errors import Cancelled, UserError
 from verifier.models import Rating
+from verifier.verdicts import REASONS
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 2, 130
+EXIT_OK, EXIT_ALTERED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 class BarProgress:
@@ -59,14 +60,15 @@ def _emit(args: argparse.Namespace, payload: Any, text: Callable[[], str]) -> No
 
 
 def _corpus_path(args: argparse.Namespace) -> Path:
-    from verifier.corpus import default_corpus_path
+    from verifier.settings import configured_corpus_path
 
-    return Path(args.corpus) if args.corpus else default_corpus_path()
+    return Path(args.corpus) if args.corpus else configured_corpus_path()
 
 
 def _match_dict(m: Any) -> dict[str, Any]:
     d = asdict(m)
     d["corpus_kind"] = m.corpus_kind.value
+    d["locations"] = list(m.locations)
     return d
 
 
@@ -76,27 +78,42 @@ def _match_dict(m: Any) -> dict[str, Any]:
 def cmd_corpus_add(args: argparse.Namespace) -> int:
     from verifier.corpus import Corpus
 
+    path = _corpus_path(args)
     bar = BarProgress()
-    with Corpus(_corpus_path(args)) as corpus:
-        report = corpus.add([Path(p) for p in args.paths], sample_seconds=args.sample_seconds,
-                            progress=bar)
-        bar.close()
+    with Corpus(path) as corpus:
+        try:
+            report = corpus.add([Path(p) for p in args.paths],
+                                sample_seconds=args.sample_seconds,
+                                manifest=Path(args.manifest) if args.manifest else None,
+                                workers=args.workers, progress=bar)
+        finally:
+            bar.close()
         stats = corpus.stats()
     for line in report.skipped:
         print(f"skipped {line}", file=sys.stderr)
-    _emit(args, {**report.as_dict(), "corpus": str(_corpus_path(args)), "stats": stats},
+    for line in report.warnings:
+        print(f"warning {line}", file=sys.stderr)
+    manifest = (f", {report.manifest_matched} items dated by the manifest"
+                if args.manifest else "")
+    _emit(args, {**report.as_dict(), "corpus": str(path), "stats": stats},
           lambda: f"added {report.added}, same bytes elsewhere {report.duplicates}, "
-                  f"unchanged {report.unchanged}, skipped {len(report.skipped)}; corpus now "
-                  f"holds {stats['items']} items ({_corpus_path(args)})")
+                  f"unchanged {report.unchanged}, updated {report.updated}, skipped "
+                  f"{len(report.skipped)}{manifest}; corpus now holds {stats['items']} items "
+                  f"({stats['images']} images, {stats['videos']} videos) in {path}")
     return EXIT_OK
+
+
+def _existing_corpus(args: argparse.Namespace) -> Path:
+    path = _corpus_path(args)
+    if not path.exists():
+        raise UserError(path, "no such corpus; add media with 'verifier corpus add'")
+    return path
 
 
 def cmd_corpus_stats(args: argparse.Namespace) -> int:
     from verifier.corpus import Corpus
 
-    path = _corpus_path(args)
-    if not path.exists():
-        raise UserError(path, "no such corpus")
+    path = _existing_corpus(args)
     with Corpus(path) as corpus:
         stats = corpus.stats()
     _emit(args, {"corpus": str(path), **stats},
@@ -104,33 +121,129 @@ def cmd_corpus_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_match(args: argparse.Namespace) -> int:
+def cmd_corpus_remove(args: argparse.Namespace) -> int:
     from verifier.corpus import Corpus
-    from verifier.services import match_file
 
-    path = _corpus_path(args)
-    if not path.exists():
-        raise UserError(path, "no such corpus; add media with 'verifier corpus add'")
+    path = _existing_corpus(args)
+    with Corpus(path) as corpus:
+        report = corpus.remove([Path(p) for p in args.paths])
+    for line in report.not_found:
+        print(f"not in the corpus: {line}", file=sys.stderr)
+    _emit(args, {"corpus": str(path), **report.as_dict()},
+          lambda: f"removed {len(report.removed_locations)} locations and "
+                  f"{len(report.removed_items)} items (their last location); "
+                  f"{len(report.not_found)} paths were not in the corpus")
+    return EXIT_OK if report.removed_locations or not report.not_found else EXIT_BAD_INPUT
+
+
+def cmd_corpus_verify(args: argparse.Namespace) -> int:
+    from verifier.corpus import Corpus
+
+    path = _existing_corpus(args)
     bar = BarProgress()
     with Corpus(path) as corpus:
-        matches = match_file(Path(args.file), corpus, max_distance=args.max_distance, progress=bar)
-    bar.close()
+        try:
+            report = corpus.verify(roots=[Path(r) for r in args.roots], progress=bar)
+        finally:
+            bar.close()
 
     def text() -> str:
-        if not matches:
-            return "no match in the corpus"
-        lines = []
-        for m in matches:
-            times = ""
-            if m.query_time is not None or m.source_time is not None:
-                q = f"{m.query_time:.3f}s" if m.query_time is not None else "-"
-                s = f"{m.source_time:.3f}s" if m.source_time is not None else "-"
-                times = f"  query {q} -> source {s}"
-            lines.append(f"{m.distance:3d}  {m.corpus_path}{times}  "
-                         f"earliest {m.earliest_date or 'unknown'}")
+        lines = [f"{report.ok} files as ingested"
+                 + (f" ({len(report.touched)} with a new modification time)"
+                    if report.touched else "")]
+        lines += [f"MOVED    {m['from']} -> {m['to']}" for m in report.moved]
+        lines += [f"CHANGED  {c['path']}: {c['reason']}" for c in report.changed]
+        lines += [f"MISSING  {p}" for p in report.missing]
+        if report.moved:
+            lines.append("re-link moved files with 'verifier corpus add NEW_PATH' and forget "
+                         "the old ones with 'verifier corpus remove OLD_PATH'")
         return "\n".join(lines)
 
-    _emit(args, {"file": args.file, "matches": [_match_dict(m) for m in matches]}, text)
+    _emit(args, {"corpus": str(path), **report.as_dict()}, text)
+    return EXIT_OK
+
+
+def _describe_match(m: Any) -> str:
+    from verifier.matching.align import format_time
+
+    t = m.transform or {}
+    parts = []
+    if m.query_start is not None and m.source_start is not None:
+        parts.append(f"query {format_time(m.query_start)}-{format_time(m.query_end or 0)} = "
+                     f"source {format_time(m.source_start)}-{format_time(m.source_end or 0)}, "
+                     f"speed {t.get('speed_text') or t.get('speed', 1.0)}")
+    elif m.source_time is not None:
+        parts.append(f"frame at {format_time(m.source_time)} ({m.source_time:.2f} s) "
+                     "of the video")
+    elif m.query_time is not None:
+        parts.append(f"seen at {format_time(m.query_time)} of the query")
+    if t.get("orientation") and t["orientation"] != "original":
+        parts.append(str(t["orientation"]))
+    box = t.get("crop_box")
+    if box and (box[0] > 0.02 or box[1] > 0.02 or box[2] < 0.98 or box[3] < 0.98):
+        parts.append(f"shows x {box[0]:.2f}-{box[2]:.2f}, y {box[1]:.2f}-{box[3]:.2f} "
+                     "of the source")
+    qbox = t.get("query_box")
+    if qbox and (qbox[0] > 0.02 or qbox[1] > 0.02 or qbox[2] < 0.98 or qbox[3] < 0.98):
+        parts.append("with borders or other content around it")
+    if t.get("scale") and abs(float(t["scale"]) - 1) > 0.05:
+        parts.append(f"scale {float(t['scale']):.2f}")
+    return "; ".join(parts)
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from verifier.corpus import Corpus
+    from verifier.matching.search import Matcher, MatchOptions, earliest_known
+    from verifier.media import intake
+    from verifier.services import sort_matches
+
+    path = _existing_corpus(args)
+    if args.top < 1:
+        raise UserError("--top", "must be at least 1")
+    file = Path(args.file)
+    intake.inspect(file)  # one clear line for a missing, unsupported or undecodable file
+    bar = BarProgress()
+    options = MatchOptions(top=args.top, pdq_threshold=args.pdq_threshold,
+                           phash_threshold=args.max_distance, verify=not args.no_verify)
+    with Corpus(path) as corpus:
+        try:
+            result = Matcher(corpus, options).match_file(file, progress=bar)
+        finally:
+            bar.close()
+        matches = sort_matches(result.matches)
+        first = earliest_known(matches)
+        earliest: dict[str, Any] | None = None
+        if first is not None:
+            origin = corpus.item_by_sha256(first.corpus_sha256).earliest
+            earliest = {"date": first.earliest_date, "corpus_path": first.corpus_path,
+                        "corpus_sha256": first.corpus_sha256, "source_url": first.source_url,
+                        "publisher": origin.publisher if origin else None,
+                        "from": origin.origin if origin else None,
+                        "confirmed": first.confirmed, "score": first.score}
+
+    def text() -> str:
+        if earliest is not None:
+            source = earliest["source_url"] or earliest["corpus_path"]
+            by = f" ({earliest['publisher']})" if earliest["publisher"] else ""
+            head = f"earliest known: {earliest['date']}, {source}{by}"
+        elif matches:
+            head = "earliest known: no date known for the matches"
+        else:
+            head = "earliest known: none (no match in the corpus)"
+        lines = [head]
+        lines += [f"note: {n}" for n in result.notes]
+        for n, m in enumerate(matches, 1):
+            state = "confirmed" if m.confirmed else "hash only"
+            detail = _describe_match(m)
+            lines.append(f"{n:2d}. {m.score or 0:.2f} {state:9s} {m.hash_kind} {m.distance:3d}  "
+                         f"{m.corpus_path}" + (f"  [{detail}]" if detail else "")
+                         + f"  earliest {m.earliest_date or 'unknown'}"
+                         + (f"  {m.source_url}" if m.source_url else ""))
+        return "\n".join(lines)
+
+    _emit(args, {"file": args.file, "matches": [_match_dict(m) for m in matches],
+                 "earliest_known": earliest, "notes": result.notes,
+                 "query_kind": result.query_kind.value, "duration": result.duration}, text)
     return EXIT_OK
 
 
@@ -275,22 +388,145 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _default_corpus_if_any() -> Path | None:
-    from verifier.corpus import default_corpus_path
+    from verifier.settings import configured_corpus_path
 
-    path = default_corpus_path()
+    path = configured_corpus_path()
     return path if path.exists() else None
 
 
 def cmd_verdict(args: argparse.Namespace) -> int:
     from verifier.case import CaseStore
-    from verifier.services import record_verdict
+    from verifier.services import parse_evidence_item, record_verdict
 
+    links = tuple(parse_evidence_item(t) for t in args.link or ())
     with CaseStore.open(Path(args.case)) as case:
         verdict = record_verdict(case, args.claim, args.rating, args.rationale,
-                                 args.confidence, tuple(args.evidence or ()))
-    _emit(args, asdict(verdict) | {"rating": verdict.rating.value},
+                                 args.confidence, tuple(args.evidence or ()),
+                                 reasons=tuple(args.reason or ()), evidence_items=links)
+    _emit(args, asdict(verdict) | {"rating": verdict.rating.value,
+                                   "confidence_label": verdict.confidence_label},
           lambda: f"claim {verdict.claim_id}: {verdict.rating.value} "
                   f"(recorded {verdict.created_at})")
+    return EXIT_OK
+
+
+def _claim_dict(case: Any, claim: Any) -> dict[str, Any]:
+    verdict = case.current_verdict(claim.id)
+    return asdict(claim) | {"verdict": _verdict_dict(verdict) if verdict else None}
+
+
+def _verdict_dict(verdict: Any) -> dict[str, Any]:
+    return asdict(verdict) | {"rating": verdict.rating.value,
+                              "confidence_label": verdict.confidence_label}
+
+
+def cmd_case_show(args: argparse.Namespace) -> int:
+    from verifier.case import CaseStore
+
+    with CaseStore.open(Path(args.case)) as case:
+        article = case.article()
+        claims = [_claim_dict(case, c) for c in case.claims()]
+        media = [asdict(m) | {"kind": m.kind.value} for m in case.media()]
+        head = {"id": case.case_id, "name": case.name, "path": str(case.path)}
+        payload: dict[str, Any] = {"case": head,
+                   "article": asdict(article) | {"text": None} if article else None,
+                   "claims": claims, "media": media,
+                   "audit_events": len(case.audit_trail()), "intact": case.verify_audit()}
+
+    def text() -> str:
+        lines = [f"case {head['name']} ({head['id']})"]
+        if article:
+            lines.append(f"article: {article.title} [{article.source}]")
+        for c in claims:
+            rating = c["verdict"]["rating"] if c["verdict"] else "no verdict"
+            media_ref = f" (media {c['media_id']})" if c["media_id"] else ""
+            lines.append(f"  claim {c['id']}{media_ref}: [{rating}] {c['text']}")
+        for m in media:
+            lines.append(f"  media {m['id']}: {m['original_name']} {m['kind']} sha256 "
+                         f"{m['sha256']}")
+        return "\n".join(lines)
+
+    _emit(args, payload, text)
+    return EXIT_OK
+
+
+def cmd_case_verify(args: argparse.Namespace) -> int:
+    from verifier.case import CaseStore
+
+    with CaseStore.open(Path(args.case)) as case:
+        problems = case.verify()
+        head = case.audit_trail()[-1].hash if case.audit_trail() else ""
+    _emit(args, {"case": args.case, "intact": not problems, "problems": problems,
+                 "audit_head": head},
+          lambda: "\n".join(["ALTERED:", *problems]) if problems
+          else f"intact: audit chain and evidence files match (head {head})")
+    return EXIT_OK if not problems else EXIT_ALTERED
+
+
+def cmd_case_suggest(args: argparse.Namespace) -> int:
+    from verifier.case import CaseStore
+    from verifier.verdicts import REASONS, suggest
+
+    with CaseStore.open(Path(args.case)) as case:
+        case.media_item(args.media)
+        found = suggest(case, args.media)
+    _emit(args, {"reasons": [{"code": r, "text": REASONS[r]} for r in found.reasons],
+                 "evidence": [asdict(e) for e in found.evidence]},
+          lambda: "\n".join([*(f"reason {r}: {REASONS[r]}" for r in found.reasons),
+                             *(f"evidence {e.kind}:{e.ref} {e.note}" for e in found.evidence)]))
+    return EXIT_OK
+
+
+def _claim_command(args: argparse.Namespace, action: Callable[[Any], Any]) -> int:
+    from verifier.case import CaseStore
+
+    with CaseStore.open(Path(args.case)) as case:
+        claim = action(case)
+        payload = _claim_dict(case, claim) if claim is not None else {"claim": args.claim,
+                                                                      "deleted": True}
+    _emit(args, payload, lambda: (f"claim {claim.id}: {claim.text}" if claim is not None
+                                  else f"claim {args.claim} deleted"))
+    return EXIT_OK
+
+
+def cmd_claim_add(args: argparse.Namespace) -> int:
+    return _claim_command(args, lambda case: case.add_claim(args.start, args.end, args.media))
+
+
+def cmd_claim_edit(args: argparse.Namespace) -> int:
+    return _claim_command(args, lambda case: case.edit_claim(args.claim, args.start, args.end))
+
+
+def cmd_claim_delete(args: argparse.Namespace) -> int:
+    return _claim_command(args, lambda case: case.delete_claim(args.claim))
+
+
+def cmd_claim_merge(args: argparse.Namespace) -> int:
+    return _claim_command(args, lambda case: case.merge_claims(args.claims))
+
+
+def cmd_claim_link(args: argparse.Namespace) -> int:
+    def link(case: Any) -> Any:
+        case.link_media(args.claim, args.media or None)
+        return case.claim(args.claim)
+
+    return _claim_command(args, link)
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from verifier.settings import load_settings, save_settings, settings_path
+
+    settings = load_settings()
+    changes = {k: v for k, v in (("analyst", args.analyst), ("corpus", args.corpus))
+               if v is not None}
+    if changes:
+        settings = replace(settings, **changes)
+        save_settings(settings)
+    _emit(args, asdict(settings) | {"path": str(settings_path())},
+          lambda: f"analyst: {settings.analyst or '(login name)'}\n"
+                  f"corpus: {settings.corpus or '(default)'}\nfile: {settings_path()}")
     return EXIT_OK
 
 
@@ -343,20 +579,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     corpus = sub.add_parser("corpus", help="manage the local corpus of known media")
     corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
-    p = add("add", cmd_corpus_add, "ingest images and videos (folders recursively)",
-            parent=corpus_sub)
+    p = add("add", cmd_corpus_add, "ingest images and videos (folders recursively); unchanged "
+            "files are skipped, so an interrupted run just continues", parent=corpus_sub)
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--corpus", metavar="DB", help="corpus file (default: in the user data dir)")
+    p.add_argument("--manifest", metavar="CSV|JSON",
+                   help="provenance rows (path or sha256, source_url, publisher, published_at, "
+                        "notes) exported by an archive")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="decoding processes (default: min(2, CPUs))")
     p.add_argument("--sample-seconds", type=float, default=1.0,
-                   help="index one video frame every this many seconds (default 1)")
-    p = add("stats", cmd_corpus_stats, "counts of items, locations and hashes", parent=corpus_sub)
+                   help="index one video frame every this many seconds, besides the first "
+                        "frame of every shot (default 1)")
+    p = add("stats", cmd_corpus_stats, "counts of items, locations, frames and dates",
+            parent=corpus_sub)
+    p.add_argument("--corpus", metavar="DB")
+    p = add("remove", cmd_corpus_remove, "forget locations (a folder: all under it); an item "
+            "goes with its last location; files are not touched", parent=corpus_sub)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--corpus", metavar="DB")
+    p = add("verify", cmd_corpus_verify, "list files moved, missing or changed since ingest",
+            parent=corpus_sub)
+    p.add_argument("roots", nargs="*", metavar="ROOT",
+                   help="folders to search for moved files (besides the known folders)")
     p.add_argument("--corpus", metavar="DB")
 
-    p = add("match", cmd_match, "find an image or a video's keyframes in the corpus")
+    p = add("match", cmd_match, "find where an image or video appeared before (best first)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--corpus", metavar="DB")
+    p.add_argument("--top", type=int, default=10, metavar="K",
+                   help="at most this many matches (default 10)")
+    p.add_argument("--pdq-threshold", type=int, default=31, metavar="N",
+                   help="largest PDQ Hamming distance counted as a match (default 31 of 256)")
     p.add_argument("--max-distance", type=int, default=10,
-                   help="largest pHash Hamming distance reported (default 10 of 64)")
+                   help="largest pHash distance counted as a match where PDQ quality is below "
+                        "50 (default 10 of 64)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="hashes only: skip the local-feature check (faster, finds no crops)")
 
     p = add("metadata", cmd_metadata, "what a file says about itself, with red flags")
     p.add_argument("file", metavar="FILE", help="image or video (path or http(s) URL)")
@@ -387,8 +646,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rating", required=True, metavar="R",
                    help="one of: " + ", ".join(r.value for r in Rating))
     p.add_argument("--rationale", required=True, metavar="TEXT")
-    p.add_argument("--confidence", type=float, default=0.5, metavar="0..1")
-    p.add_argument("--evidence", nargs="*", metavar="ITEM")
+    p.add_argument("--confidence", default="0.5", metavar="LEVEL",
+                   help="low, medium, high, or a number from 0 to 1 (default 0.5)")
+    p.add_argument("--evidence", nargs="*", metavar="TEXT", help="free-text evidence lines")
+    p.add_argument("--link", action="append", metavar="KIND:REF[=NOTE]",
+                   help="evidence the verdict rests on: match:, metadata:, keyframe:, "
+                        "forensic:, url: (repeatable)")
+    p.add_argument("--reason", action="append", metavar="CODE",
+                   help="structured reason (repeatable): " + ", ".join(REASONS))
+
+    case_parser = sub.add_parser("case", help="show or verify a case file")
+    case_sub = case_parser.add_subparsers(dest="case_command", required=True, metavar="ACTION")
+    p = add("show", cmd_case_show, "the article, claims with their current verdicts, media",
+            parent=case_sub)
+    p.add_argument("case", metavar="CASE")
+    p = add("verify", cmd_case_verify, "check the audit chain and the evidence files' hashes; "
+            "exit 1 and say what was altered", parent=case_sub)
+    p.add_argument("case", metavar="CASE")
+    p = add("suggest", cmd_case_suggest, "reasons and evidence the analysis supports for a "
+            "media item's claims", parent=case_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--media", type=int, required=True, metavar="M")
+
+    claim_parser = sub.add_parser("claim", help="add, edit, delete, merge or link claims")
+    claim_sub = claim_parser.add_subparsers(dest="claim_command", required=True, metavar="ACTION")
+    p = add("add", cmd_claim_add, "a claim from a span of the article text", parent=claim_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--start", type=int, required=True)
+    p.add_argument("--end", type=int, required=True)
+    p.add_argument("--media", type=int, metavar="M")
+    p = add("edit", cmd_claim_edit, "move a claim's span", parent=claim_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--claim", type=int, required=True, metavar="N")
+    p.add_argument("--start", type=int, required=True)
+    p.add_argument("--end", type=int, required=True)
+    p = add("delete", cmd_claim_delete, "hide a claim (kept in the history)", parent=claim_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--claim", type=int, required=True, metavar="N")
+    p = add("merge", cmd_claim_merge, "one claim spanning several", parent=claim_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--claims", type=int, nargs="+", required=True, metavar="N")
+    p = add("link", cmd_claim_link, "link a claim to a media item (--media 0 unlinks)",
+            parent=claim_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--claim", type=int, required=True, metavar="N")
+    p.add_argument("--media", type=int, required=True, metavar="M")
+
+    p = add("settings", cmd_settings, "show or set the analyst name and the default corpus")
+    p.add_argument("--analyst", metavar="NAME")
+    p.add_argument("--corpus", metavar="DB")
 
     p = add("report", cmd_report, "export a verification report")
     p.add_argument("case", metavar="CASE")

@@ -161,6 +161,26 @@ class Claim:
     cues: tuple[str, ...]
     media_id: int | None = None
     id: int | None = None
+    origin: str = "rules"  # "rules" when found by the claim rules, "analyst" when added by hand
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One piece of evidence a verdict rests on, pointing at something in the case or outside."""
+
+    kind: str  # match | metadata | keyframe | forensic | url | note
+    ref: str  # e.g. a corpus path, a flag code, "media 2 @ 00:00:03.080", a URL
+    note: str = ""
+
+
+CONFIDENCE_LEVELS = {"low": 0.25, "medium": 0.6, "high": 0.9}
+
+
+def confidence_label(value: float) -> str:
+    """Plain words for a 0-1 confidence: low below 0.4, high from 0.75."""
+    if value < 0.4:
+        return "low"
+    return "medium" if value < 0.75 else "high"
 
 
 @dataclass(frozen=True)
@@ -169,10 +189,16 @@ class Verdict:
     rating: Rating
     rationale: str
     confidence: float = 0.5
-    evidence: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  # free-text lines
     analyst: str = ""
     created_at: str = ""
     id: int | None = None
+    evidence_items: tuple[EvidenceItem, ...] = ()
+    reasons: tuple[str, ...] = ()  # codes from verifier.verdicts.REASONS
+
+    @property
+    def confidence_label(self) -> str:
+        return confidence_label(self.confidence)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,17 @@ from verifier.matching.hashing import DEFAULT_MAX_DISTANCE
 from verifier.media import intake
 from verifier.media.keyframes import KeyframeParams, KeyframeResult, extract_keyframes
 from verifier.media.metadata import extract as extract_metadata
-from verifier.models import Claim, Keyframe, Match, MediaItem, MediaKind, Rating, Verdict
+from verifier.models import (
+    CONFIDENCE_LEVELS,
+    Claim,
+    EvidenceItem,
+    Keyframe,
+    Match,
+    MediaItem,
+    MediaKind,
+    Rating,
+    Verdict,
+)
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
 log = logging.getLogger(__name__)
@@ -40,11 +50,9 @@ def resolve_media(source: str, download_dir: Path | None = None) -> MediaItem:
 def import_article(case: CaseStore, loaded: LoadedArticle,
                    media_id: int | None = None) -> list[Claim]:
     """Store the article and its claims; claims that mention a clip or photo get media_id."""
-    article = case.set_article(loaded)
-    assert article.id is not None
     claims = [replace(c, media_id=media_id) if media_id and MEDIA in c.kinds else c
-              for c in find_claims(article.text)]
-    return case.add_claims(article.id, claims)
+              for c in find_claims(loaded.article.text)]
+    return case.import_article(loaded, claims)[1]
 
 
 def keyframes_dir(case: CaseStore, item: MediaItem) -> Path:
@@ -197,14 +205,54 @@ def export_report(case: CaseStore, fmt: str, out: Path) -> str:
 
 
 def record_verdict(case: CaseStore, claim_id: int, rating: str, rationale: str,
-                   confidence: float = 0.5, evidence: tuple[str, ...] = ()) -> Verdict:
+                   confidence: float | str = 0.5, evidence: tuple[str, ...] = (),
+                   *, reasons: tuple[str, ...] = (),
+                   evidence_items: tuple[EvidenceItem, ...] = ()) -> Verdict:
+    """Append a verdict to a claim's history; ratings, confidences and reasons are checked."""
+    from verifier.verdicts import parse_reason
+
     try:
         parsed = Rating.parse(rating)
     except ValueError as exc:
         raise UserError("--rating", str(exc)) from None
     if not rationale.strip():
         raise UserError("--rationale", "a verdict needs a rationale")
-    return case.add_verdict(Verdict(claim_id, parsed, rationale.strip(), confidence, evidence))
+    try:
+        codes = tuple(parse_reason(r) for r in reasons)
+    except ValueError as exc:
+        raise UserError("--reason", str(exc)) from None
+    return case.add_verdict(Verdict(claim_id, parsed, rationale.strip(),
+                                    parse_confidence(confidence), evidence,
+                                    evidence_items=evidence_items, reasons=codes))
+
+
+def parse_confidence(value: float | str) -> float:
+    """0..1, or the words low, medium, high."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in CONFIDENCE_LEVELS:
+            return CONFIDENCE_LEVELS[word]
+        try:
+            value = float(word)
+        except ValueError:
+            raise UserError("--confidence", "use low, medium, high or a number from 0 to 1")\
+                from None
+    if not 0.0 <= value <= 1.0:
+        raise UserError("--confidence", "must be between 0 and 1")
+    return float(value)
+
+
+def parse_evidence_item(text: str) -> EvidenceItem:
+    """KIND:REF or KIND:REF=NOTE, e.g. match:archive/2017.mp4=same broadcast."""
+    kind, sep, rest = text.partition(":")
+    kinds = ("match", "metadata", "keyframe", "forensic", "url", "note")
+    if not sep or kind not in kinds or not rest.strip():
+        raise UserError("--link", f"write KIND:REF[=NOTE] with KIND one of {', '.join(kinds)}")
+    if kind == "url":  # URLs hold '=' in their query strings: the note follows ' = '
+        ref, _, note = rest.partition(" = ")
+    else:
+        ref, _, note = rest.partition("=")
+    return EvidenceItem(kind, ref.strip(), note.strip())
 
 
 def keyframes_of(video: Path, out_dir: Path, *, fast: bool = False,
@@ -230,3 +278,224 @@ def _params(params: KeyframeParams) -> dict[str, Any]:
     from dataclasses import asdict
 
     return asdict(params)
+
+
+# ---------------------------------------------------------------- the workbench's media commands
+
+
+@dataclass(frozen=True)
+class AddedMedia:
+    """A media item brought into an open case (see add_media_to_case)."""
+
+    item: MediaItem
+    already_in_case: bool = False  # the same bytes were in the case: nothing new was stored
+    origin: str = "file"  # "file", "url" or "clipboard"
+
+
+def add_media_to_case(
+    case: CaseStore,
+    source: str,
+    corpus: Corpus | None,
+    *,
+    origin: str | None = None,
+    note: str | None = None,
+    max_distance: int = DEFAULT_MAX_DISTANCE,
+    progress: Progress = NULL_PROGRESS,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> AddedMedia:
+    """Bring a local file or an http(s) URL into an open case and analyse it.
+
+    The source is sniffed, hashed and checked to decode before anything is stored, so an
+    unreachable URL, a file too large or one that is not media leaves the case as it was (a
+    UserError names the source). The evidence copy and a "media.intake" audit event record
+    where it came from: the path, or the URL with the final address, redirects and response
+    headers. Bytes already in the case are not stored twice: the existing item is returned.
+    Analysis (metadata, keyframes, matches with a corpus) commits step by step; a cancel or an
+    error part-way keeps the item and what was done.
+    """
+    import tempfile as _tempfile
+
+    is_url = source.startswith(("http://", "https://"))
+    origin = origin or ("url" if is_url else "file")
+    detail: dict[str, Any] = {"origin": origin, "source": source}
+    if note:
+        detail["note"] = note
+    with _tempfile.TemporaryDirectory(prefix="verifier-add-") as tmp:
+        if is_url:
+            progress.start(None, f"Downloading {source}")
+            cancel.check()
+            with _watched_session(source, progress, cancel) as session:
+                loaded = intake.load(source, Path(tmp), session=session)
+        else:
+            progress.start(None, f"Checking {Path(source).name}")
+            loaded = intake.load(source)
+        cancel.check()
+        if loaded.download is not None:
+            evidence = loaded.download.evidence()
+            evidence["headers"] = {k: v for k, v in evidence["headers"].items()
+                                   if k.lower() != "set-cookie"}
+            detail["download"] = evidence
+        existing = next((m for m in case.media() if m.sha256 == loaded.item.sha256), None)
+        if existing is not None:
+            case.record("media.intake", {"media_id": existing.id, "already_in_case": True,
+                                         **detail})
+            return AddedMedia(existing, True, origin)
+        stored = case.add_media(loaded.item)  # copied while the download still exists
+        case.record("media.intake", {"media_id": stored.id, **detail})
+    named = _NamedProgress(progress, {Path(stored.path).name: stored.original_name})
+    analyse_media(case, stored, corpus, max_distance=max_distance, progress=named,
+                  cancel=cancel)
+    return AddedMedia(stored, False, origin)
+
+
+@dataclass(frozen=True)
+class KeyframeRun:
+    keyframes: list[Keyframe]
+    shots: int
+    fast: bool
+    partial: bool
+    problems: tuple[str, ...]
+
+
+def extract_case_keyframes(case: CaseStore, media_id: int, *, fast: bool = False,
+                           progress: Progress = NULL_PROGRESS,
+                           cancel: CancelToken = NEVER_CANCELLED) -> KeyframeRun:
+    """(Re)extract a case video's keyframes into a fresh folder and replace the stored ones.
+
+    fast=True keeps a preview from the stream's I-frames (no shot list). The files of the
+    keyframes replaced are removed once the new ones are stored; a cancel or an error leaves the
+    case and its files as they were.
+    """
+    import shutil as _shutil
+
+    from verifier.media.intake import now_iso
+
+    item = case.media_item(media_id)
+    if item.kind is not MediaKind.VIDEO:
+        raise UserError(item.original_name, "is not a video; only videos have keyframes")
+    base = keyframes_dir(case, item)
+    stamp = now_iso().replace(":", "").replace("-", "").replace("+0000", "Z")
+    out = base / f"{'preview' if fast else 'shots'}-{stamp}"
+    n = 2
+    while out.exists():
+        out = base / f"{'preview' if fast else 'shots'}-{stamp}-{n}"
+        n += 1
+    old = case.keyframes(media_id)
+    named = _NamedProgress(progress, {Path(item.path).name: item.original_name})
+    try:
+        result = extract_keyframes(Path(item.path), out, fast=fast, progress=named,
+                                   cancel=cancel)
+        params = _params(result.params) | {"fast": fast, "partial": result.partial,
+                                           "problems": list(result.problems)}
+        stored = case.set_keyframes(media_id, result.shots, result.keyframes, params)
+    except BaseException:
+        _shutil.rmtree(out, ignore_errors=True)
+        raise
+    keep = {Path(k.path) for k in stored}
+    root = (case.evidence_dir / "keyframes").resolve()
+    for k in old:
+        png = Path(k.path)
+        if png in keep or root not in png.resolve().parents:
+            continue
+        for path in (png, png.with_name(png.stem + ".thumb.jpg")):
+            path.unlink(missing_ok=True)
+        folder = png.parent
+        if folder != base and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return KeyframeRun(stored, len(result.shots), fast, result.partial, result.problems)
+
+
+def match_case_media(case: CaseStore, media_id: int, corpus: Corpus, *,
+                     max_distance: int = DEFAULT_MAX_DISTANCE,
+                     progress: Progress = NULL_PROGRESS,
+                     cancel: CancelToken = NEVER_CANCELLED) -> list[Match]:
+    """Search the corpus for a case's media item again and store the matches found."""
+    item = case.media_item(media_id)
+    named = _NamedProgress(progress, {Path(item.path).name: item.original_name})
+    named.start(None, f"Matching {item.original_name} against {corpus.path.name}")
+    matches = match_item(Path(item.path), item.kind, corpus, case.keyframes(media_id),
+                         max_distance, progress=named, cancel=cancel)
+    cancel.check()
+    case.set_matches(media_id, matches, {"corpus": str(corpus.path), "hash": "phash",
+                                         "max_distance": max_distance,
+                                         "corpus_items": corpus.stats()["items"]})
+    return case.matches(media_id)
+
+
+def match_keyframe(case: CaseStore, media_id: int, keyframe: Keyframe, corpus: Corpus, *,
+                   max_distance: int = DEFAULT_MAX_DISTANCE,
+                   progress: Progress = NULL_PROGRESS,
+                   cancel: CancelToken = NEVER_CANCELLED) -> list[Match]:
+    """Matches of one keyframe of a case video, best first. The video's own stored matches are
+    left alone; the search and its best results are recorded in the audit trail."""
+    from verifier.media.keyframes import format_timestamp
+
+    item = case.media_item(media_id)
+    when = format_timestamp(keyframe.time)
+    progress.start(None, f"Searching {corpus.path.name} for {item.original_name} at {when}")
+    matches = match_item(Path(keyframe.path), MediaKind.IMAGE, corpus, [], max_distance,
+                         progress=progress, cancel=cancel)
+    cancel.check()
+    case.record("keyframe.matched", {
+        "media_id": media_id, "keyframe_id": keyframe.id, "time": keyframe.time,
+        "frame": keyframe.frame, "corpus": str(corpus.path), "max_distance": max_distance,
+        "count": len(matches),
+        "best": [{"corpus_path": m.corpus_path, "corpus_sha256": m.corpus_sha256,
+                  "distance": m.distance, "hash": m.hash_kind, "score": m.score,
+                  "confirmed": m.confirmed, "source_time": m.source_time}
+                 for m in matches[:5]],
+    })
+    return matches
+
+
+class _NamedProgress:
+    """Progress whose messages name the original file instead of its evidence copy."""
+
+    def __init__(self, inner: Progress, names: dict[str, str]) -> None:
+        self._inner = inner
+        self._names = {k: v for k, v in names.items() if k and k != v}
+
+    def _rename(self, text: str) -> str:
+        for stored, original in self._names.items():
+            text = text.replace(stored, original)
+        return text
+
+    def start(self, total: int | None, message: str) -> None:
+        self._inner.start(total, self._rename(message))
+
+    def advance(self, step: int = 1) -> None:
+        self._inner.advance(step)
+
+    def message(self, text: str) -> None:
+        self._inner.message(self._rename(text))
+
+
+def _watched_session(label: str, progress: Progress, cancel: CancelToken) -> Any:
+    """A requests session for intake.fetch_url that reports the download's progress in KiB
+    and stops at the next chunk when the job is cancelled."""
+    import requests
+
+    session = requests.Session()
+
+    def on_response(response: Any, *args: Any, **kwargs: Any) -> Any:
+        cancel.check()
+        length = response.headers.get("Content-Length", "")
+        progress.start(int(length) // 1024 if length.isdigit() else None,
+                       f"Downloading {label}")
+        inner = response.iter_content
+
+        def iter_content(chunk_size: int | None = 1, decode_unicode: bool = False) -> Any:
+            received = reported = 0
+            for chunk in inner(chunk_size, decode_unicode):
+                cancel.check()
+                received += len(chunk)
+                if received // 1024 > reported:
+                    progress.advance(received // 1024 - reported)
+                    reported = received // 1024
+                yield chunk
+
+        response.iter_content = iter_content
+        return response
+
+    session.hooks["response"].append(on_response)
+    return session
