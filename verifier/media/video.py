@@ -187,8 +187,9 @@ def probe(path: Path) -> VideoInfo:
 def _info(path: Path, container: av.container.InputContainer) -> VideoInfo:
     if not container.streams.video:
         kinds = sorted({s.type for s in container.streams})
-        has = f" (it has {', '.join(kinds)} only)" if kinds else ""
-        raise UserError(path, f"has no video stream{has}")
+        if kinds:
+            raise UserError(path, f"has no video stream (it has {', '.join(kinds)} only)")
+        raise UserError(path, "has no video frames: the file holds no media stream at all")
     stream = container.streams.video[0]
     duration = None
     if stream.duration and stream.time_base:
