@@ -12,9 +12,9 @@ import json
 import shutil
 import sqlite3
 import uuid
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from verifier import __version__, db
 from verifier.article import LoadedArticle
@@ -34,8 +34,11 @@ from verifier.models import (
     Rating,
     RedFlag,
     Shot,
+    TimelineEntry,
     Verdict,
 )
+
+_T = TypeVar("_T")
 
 CASE_SUFFIX = ".vcase"
 
@@ -469,9 +472,10 @@ class CaseStore:
             return None
         d = json.loads(row[0])
         return MetadataReport(
-            tuple(MetadataField(**f) for f in d["fields"]),
-            tuple(RedFlag(**f) for f in d["flags"]),
-            d["raw"], d["complete"], tuple(d["problems"]),
+            tuple(_record(MetadataField, f) for f in d.get("fields", [])),
+            tuple(_record(RedFlag, f) for f in d.get("flags", [])),
+            d.get("raw", {}), d.get("complete", True), tuple(d.get("problems", [])),
+            tuple(_record(TimelineEntry, t) for t in d.get("timeline", [])),
         )
 
     def set_keyframes(self, media_id: int, shots: tuple[Shot, ...],
@@ -576,6 +580,12 @@ class CaseStore:
 def _event_hash(prev: str, at: str, actor: str, action: str, detail: dict[str, Any]) -> str:
     payload = json.dumps([prev, at, actor, action, detail], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _record(cls: type[_T], data: dict[str, Any]) -> _T:
+    """A record from stored JSON, ignoring keys a newer or older version wrote."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def _replace_id(obj: Any, new_id: int | None) -> Any:
