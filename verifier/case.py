@@ -101,6 +101,10 @@ _MIGRATIONS = [
     ALTER TABLE verdicts ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE verdicts ADD COLUMN evidence_items TEXT NOT NULL DEFAULT '[]'
     """,
+    # 3: every field of a match (score, transform, aligned intervals, ...) as JSON.
+    """
+    ALTER TABLE matches ADD COLUMN detail TEXT
+    """,
 ]
 
 
@@ -521,21 +525,26 @@ class CaseStore:
             self.conn.execute("DELETE FROM matches WHERE media_id = ?", (media_id,))
             self.conn.executemany(
                 "INSERT INTO matches (media_id, corpus_path, corpus_sha256, distance, hash_kind,"
-                " query_time, source_time, earliest_date, corpus_kind) VALUES (?,?,?,?,?,?,?,?,?)",
+                " query_time, source_time, earliest_date, corpus_kind, detail)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [(media_id, m.corpus_path, m.corpus_sha256, m.distance, m.hash_kind, m.query_time,
-                  m.source_time, m.earliest_date, m.corpus_kind.value) for m in matches],
+                  m.source_time, m.earliest_date, m.corpus_kind.value,
+                  json.dumps(asdict(m), default=str)) for m in matches],
             )
             self._audit("matches.found", {"media_id": media_id, "count": len(matches),
                                           "params": params})
 
     def matches(self, media_id: int) -> list[Match]:
-        return [
-            Match(r["corpus_path"], r["corpus_sha256"], r["distance"], r["hash_kind"],
-                  r["query_time"], r["source_time"], r["earliest_date"],
-                  MediaKind(r["corpus_kind"]))
-            for r in self.conn.execute(
-                "SELECT * FROM matches WHERE media_id = ? ORDER BY distance, id", (media_id,))
-        ]
+        out = []
+        for r in self.conn.execute(
+                "SELECT * FROM matches WHERE media_id = ? ORDER BY id", (media_id,)):
+            detail = json.loads(r["detail"]) if r["detail"] else {
+                k: r[k] for k in ("corpus_path", "corpus_sha256", "distance", "hash_kind",
+                                  "query_time", "source_time", "earliest_date")}
+            detail["corpus_kind"] = MediaKind(r["corpus_kind"])
+            detail["locations"] = tuple(detail.get("locations") or ())
+            out.append(_record(Match, detail))
+        return out  # in the order the matcher ranked them, best first
 
     # ------------------------------------------------------------ verdicts
 
