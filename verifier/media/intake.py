@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote, urlparse
 
 import requests
@@ -383,11 +383,11 @@ def fetch_url(
                                      f"{max_bytes} bytes)")
             received = 0
             with target.open("wb") as out:
-                # read1 returns whatever has arrived, so a server that trickles bytes is
-                # noticed at once when the time is up (iter_content waits for full chunks).
-                while not timed_out.is_set():
-                    chunk = resp.raw.read1(1 << 16, decode_content=True)
-                    if not chunk:
+                # A server that trickles bytes keeps each read waiting for a full chunk: at
+                # the time limit the watchdog shuts the socket, which ends the read at once.
+                # (iter_content, not raw reads: callers' sessions may wrap it for progress.)
+                for chunk in resp.iter_content(1 << 16):
+                    if timed_out.is_set():
                         break
                     received += len(chunk)
                     if received > max_bytes:
@@ -403,39 +403,50 @@ def fetch_url(
             return Download(target, url, resp.url, dict(resp.headers), now_iso(),
                             status=resp.status_code,
                             redirects=tuple(r.url for r in resp.history), size=received)
-    except UserError:
+    except BaseException as exc:
         target.unlink(missing_ok=True)
-        raise
-    except requests.exceptions.SSLError:
-        raise UserError(url, "the TLS certificate could not be verified") from None
-    except requests.exceptions.ConnectTimeout:
-        raise UserError(url, f"the server did not accept a connection within "
-                             f"{connect_timeout:g} s") from None
-    except (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError):
-        target.unlink(missing_ok=True)
-        if timed_out.is_set():
-            raise UserError(url, f"the download took longer than {total_timeout:g} s") from None
-        raise UserError(url, f"the server stopped sending for more than {read_timeout:g} s"
-                        ) from None
-    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError,
-            AttributeError, ValueError) as exc:
-        target.unlink(missing_ok=True)
-        if timed_out.is_set():
-            raise UserError(url, f"the download took longer than {total_timeout:g} s") from None
-        if isinstance(exc, requests.exceptions.ConnectionError):
-            raise UserError(url, f"the server could not be reached ({_short(exc)})") from None
-        raise UserError(url, f"could not be fetched ({_short(exc)})") from None
+        if isinstance(exc, UserError) or not isinstance(exc, Exception):
+            raise  # UserError, and cancellation or Ctrl-C, as they are
+        return _fetch_error(url, exc, timed_out.is_set(), connect_timeout, read_timeout,
+                            total_timeout)
     finally:
         watchdog.cancel()
 
 
+def _fetch_error(url: str, exc: Exception, timed_out: bool, connect_timeout: float,
+                 read_timeout: float, total_timeout: float) -> NoReturn:
+    """The UserError for a failed download, naming the URL and what went wrong."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        raise UserError(url, "the TLS certificate could not be verified") from None
+    if timed_out:
+        raise UserError(url, f"the download took longer than {total_timeout:g} s") from None
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        raise UserError(url, f"the server did not accept a connection within "
+                             f"{connect_timeout:g} s") from None
+    if isinstance(exc, requests.exceptions.Timeout | urllib3.exceptions.ReadTimeoutError):
+        raise UserError(url, f"the server stopped sending for more than {read_timeout:g} s"
+                        ) from None
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        raise UserError(url, f"the server could not be reached ({_short(exc)})") from None
+    if isinstance(exc, requests.exceptions.RequestException | urllib3.exceptions.HTTPError |
+                  OSError | AttributeError | ValueError):
+        raise UserError(url, f"could not be fetched ({_short(exc)})") from None
+    raise exc
+
+
 def _abort(resp: requests.Response) -> None:
     """Shut the socket under a response another thread is reading from, so its read ends."""
-    conn = getattr(resp.raw, "connection", None) or getattr(resp.raw, "_connection", None)
-    sock = getattr(conn, "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    raw = resp.raw
+    conn = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
+    # The connection's socket, or (once http.client has let go of it, as it does when the
+    # server will close the connection) the socket under the response's file object.
+    fp = getattr(getattr(raw, "_fp", None), "fp", None)
+    candidates = (getattr(conn, "sock", None),
+                  getattr(getattr(fp, "raw", None), "_sock", None))
+    for sock in candidates:
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass(frozen=True)
