@@ -435,7 +435,7 @@ class CaseStore:
         target = self.evidence_dir / f"{item.sha256}{suffix}"
         if not target.exists():
             tmp = target.with_name(target.name + ".part")
-            shutil.copyfile(item.path, tmp)
+            shutil.copy2(item.path, tmp)  # keeps the modification time: a date in the timeline
             tmp.replace(target)
             target.chmod(0o444)
         with db.transaction(self.conn):

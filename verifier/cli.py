@@ -698,7 +698,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("report", cmd_report, "export a verification report")
     p.add_argument("case", metavar="CASE")
-    p.add_argument("--format", choices=["html", "json"], default="html")
+    p.add_argument("--format", choices=["html", "pdf", "json", "claimreview"], default="html",
+                   help="html (self-contained), pdf, json (the whole case, versioned schema) or "
+                        "claimreview (schema.org JSON-LD)")
     p.add_argument("--out", required=True, metavar="FILE")
 
     p = add("demo", cmd_demo, "build the demo case headless and write its report")

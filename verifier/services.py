@@ -35,7 +35,7 @@ from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progr
 log = logging.getLogger(__name__)
 
 AUTOMATIC_ANALYST = "verifier (automatic)"
-REPORT_FORMATS = ("html", "json")
+REPORT_FORMATS = ("html", "pdf", "json", "claimreview")
 
 
 def resolve_media(source: str, download_dir: Path | None = None) -> MediaItem:
@@ -179,22 +179,16 @@ def check(
 
 def _format_from_suffix(path: Path) -> str:
     fmt = path.suffix.lower().lstrip(".")
-    fmt = {"htm": "html"}.get(fmt, fmt)
+    fmt = {"htm": "html", "jsonld": "claimreview"}.get(fmt, fmt)
     if fmt not in REPORT_FORMATS:
-        raise UserError(path, f"unknown report format; use one of: {', '.join(REPORT_FORMATS)}")
+        raise UserError(path, "unknown report format; name the report .html, .pdf, .json or "
+                              ".jsonld (ClaimReview)")
     return fmt
 
 
 def export_report(case: CaseStore, fmt: str, out: Path) -> str:
     """Write the report atomically and record its SHA-256 in the case's audit trail."""
-    from verifier.reports.context import build_context
-    from verifier.reports.html import render_html
-    from verifier.reports.json_export import render_json
-
-    if fmt not in REPORT_FORMATS:
-        raise UserError(fmt, f"unknown report format; use one of: {', '.join(REPORT_FORMATS)}")
-    context = build_context(case)
-    data = (render_html(context) if fmt == "html" else render_json(context)).encode("utf-8")
+    data = render_report(case, fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     tmp.write_bytes(data)
@@ -202,6 +196,23 @@ def export_report(case: CaseStore, fmt: str, out: Path) -> str:
     digest = hashlib.sha256(data).hexdigest()
     case.record("report.exported", {"format": fmt, "path": str(out), "sha256": digest})
     return digest
+
+
+def render_report(case: CaseStore, fmt: str) -> bytes:
+    """The report's bytes in one format (html, pdf, json, claimreview), e.g. for a preview."""
+    from verifier.reports.claimreview import render_claimreview
+    from verifier.reports.context import build_context
+    from verifier.reports.html import render_html
+    from verifier.reports.json_export import render_json
+    from verifier.reports.pdf import render_pdf
+
+    if fmt not in REPORT_FORMATS:
+        raise UserError(fmt, f"unknown report format; use one of: {', '.join(REPORT_FORMATS)}")
+    context = build_context(case)
+    if fmt == "pdf":
+        return render_pdf(context)
+    text = {"html": render_html, "json": render_json, "claimreview": render_claimreview}[fmt]
+    return text(context).encode("utf-8")
 
 
 def record_verdict(case: CaseStore, claim_id: int, rating: str, rationale: str,

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = "1.0"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "case-report-1.0.schema.json"
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema every export follows (shipped with the package)."""
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 def render_json(context: dict[str, Any]) -> str:
