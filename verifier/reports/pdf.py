@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -225,7 +226,7 @@ class _Writer:
     def table(self, rows: list[tuple[str, Any]]) -> None:
         self.grid(None, [(k, str(v)) for k, v in rows if v not in (None, "")], (45, 135))
 
-    def grid(self, header: tuple[str, ...] | None, rows: list[tuple[str, ...]],
+    def grid(self, header: tuple[str, ...] | None, rows: Sequence[Sequence[Any]],
              widths: tuple[float, ...], small: bool = False) -> None:
         if not rows:
             return
