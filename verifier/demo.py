@@ -20,7 +20,7 @@ from platformdirs import user_data_dir
 from verifier.case import CaseStore
 from verifier.corpus import Corpus
 from verifier.errors import UserError
-from verifier.models import Rating, Verdict
+from verifier.models import EvidenceItem, Rating, Verdict
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 from verifier.services import analyse_media, check, export_report, resolve_media
 
@@ -98,8 +98,15 @@ def build_demo(
                 "Every keyframe of the clip matches harbour-storm-2017.mp4 in the archive "
                 "(recorded 14 March 2017): the footage is real but not from this week's storm.",
                 confidence=0.9,
-                evidence=("corpus match: archive/harbour-storm-2017.mp4",
-                          "container creation_time 2017-03-14"),
+                evidence_items=(
+                    EvidenceItem("match", "archive/harbour-storm-2017.mp4",
+                                 "the clip is 00:04.4-00:11.0 of the archive video"),
+                    EvidenceItem("metadata", "creation_time",
+                                 "the archive original was recorded on 2017-03-14"),
+                    EvidenceItem("metadata", "re-encoded",
+                                 "the viral copy was re-encoded and stripped of its metadata"),
+                ),
+                reasons=("earlier-appearance", "metadata-stripped", "re-encoded"),
             ))
         export_report(case, "html", demo.report_path)
     return demo
