@@ -17,7 +17,7 @@ EDITORS = re.compile(
     r"photoscape|fotor|meitu|\bvsco\b|krita|corel|airbrush|faceapp|befunky|pixlr|"
     r"photodirector|powerdirector|vegas pro|filmora|movavi|camtasia|shotcut|openshot|lumafusion|"
     r"adobe express|picmonkey|picasa|rawtherapee|photo ?shop|photos? editor|"
-    r"adobe firefly|midjourney|dall.?e|stable diffusion",
+    r"imageready|adobe firefly|midjourney|dall.?e|stable diffusion",
     re.IGNORECASE,
 )
 # Encoders of conversion tools and platforms: a camera never writes these.
