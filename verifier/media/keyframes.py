@@ -29,9 +29,16 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from verifier.matching.hashing import hamming, phash, to_hex
+from verifier.matching.hashing import hamming, phash_array, to_hex
 from verifier.media.shots import Boundary, Features, ShotDetector, ShotParams
-from verifier.media.video import VideoReader, frame_rgb, grid_yuv, probe, sharpness_of
+from verifier.media.video import (
+    VideoReader,
+    frame_rgb,
+    grid_yuv,
+    probe,
+    sharpness_of,
+    upright_luma,
+)
 from verifier.models import Keyframe, Shot
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
@@ -170,10 +177,12 @@ class _Saver:
                 self.error = exc
 
     def _save(self, job: _Job) -> None:
-        img = Image.fromarray(frame_rgb(job.cand.frame))
-        job.cand.frame = None  # release the decoder's buffer
-        h = phash(img)
-        colour = np.asarray(img.resize((8, 8), Image.Resampling.BOX), dtype=np.float32)
+        frame = job.cand.frame
+        # The pHash the corpus computes for video frames (upright luma, 128 wide): cheap, and
+        # keyframes match corpus videos hash for hash. Full RGB only for frames kept.
+        h = phash_array(upright_luma(frame, 128))
+        colour = frame.reformat(width=8, height=8, format="rgb24").to_ndarray().astype(
+            np.float32)
         best: tuple[int, _Saved] | None = None
         for kept in self.kept:
             dist = hamming(h, kept.phash)
@@ -187,7 +196,10 @@ class _Saver:
             kept.merged.append(job.frame_index)
             self.merges.append(Merge(job.frame_index, round(job.cand.time, 3), job.shot,
                                      kept.job.frame_index, dist))
+            job.cand.frame = None
             return
+        img = Image.fromarray(frame_rgb(frame))
+        job.cand.frame = None  # release the decoder's buffer
         path = self.out_dir / f"keyframe_{job.frame_index:07d}.png"
         thumb_path = path.with_name(f"keyframe_{job.frame_index:07d}.thumb.jpg")
         img.save(path, format="PNG", compress_level=self.params.png_compress_level)

@@ -50,9 +50,7 @@ class DecodedFrame:
 
     def gray_upright(self, width: int = 128) -> np.ndarray:
         """Downscaled luma with the display rotation applied, for perceptual hashing."""
-        small = shrink_luma(self.frame, width)
-        k = round((self.frame.rotation or 0) / 90) % 4
-        return np.ascontiguousarray(np.rot90(small, k)) if k else small
+        return upright_luma(self.frame, width)
 
     def rgb(self) -> np.ndarray:
         """Full-resolution RGB, with the stream's display rotation applied."""
@@ -61,6 +59,13 @@ class DecodedFrame:
     @property
     def is_keyframe(self) -> bool:
         return bool(self.frame.key_frame)
+
+
+def upright_luma(frame: av.VideoFrame, width: int = 128) -> np.ndarray:
+    """Downscaled luma with the display rotation applied (what the corpus pHashes)."""
+    small = shrink_luma(frame, width)
+    k = round((frame.rotation or 0) / 90) % 4
+    return np.ascontiguousarray(np.rot90(small, k)) if k else small
 
 
 def frame_rgb(frame: av.VideoFrame) -> np.ndarray:
