@@ -71,7 +71,14 @@ def analyse_media(
     """Metadata, keyframes (video) and corpus matches of one media item already in the case."""
     assert item.id is not None
     progress.message(f"Reading metadata of {item.original_name}")
-    case.set_metadata(item.id, extract_metadata(Path(item.path)))
+    download = _download_evidence(case, item.id)
+    article = case.article()
+    case.set_metadata(item.id, extract_metadata(
+        Path(item.path),
+        # The article's date bounds the claim: footage captured long before it is a red flag.
+        claim_date=article.published if article and article.published else None,
+        http_headers=download.get("headers") if download else None,
+        source_url=download.get("final_url") if download else item.source_url))
     cancel.check()
     keyframes: list[Keyframe] = []
     if item.kind is MediaKind.VIDEO:
@@ -86,6 +93,30 @@ def analyse_media(
         case.set_matches(item.id, matches, {"corpus": str(corpus.path), "hash": "phash",
                                             "max_distance": max_distance,
                                             "corpus_items": corpus.stats()["items"]})
+
+
+def _download_evidence(case: CaseStore, media_id: int) -> dict[str, Any] | None:
+    """How a media item was fetched (final URL, headers), from its intake audit event."""
+    for ev in reversed(case.audit_trail()):
+        if ev.action == "media.intake" and ev.detail.get("media_id") == media_id:
+            download = ev.detail.get("download")
+            return download if isinstance(download, dict) else None
+    return None
+
+
+def intake_detail(source: str, loaded: intake.Loaded, origin: str,
+                  note: str | None = None) -> dict[str, Any]:
+    """What the "media.intake" audit event keeps: the path, or the URL with the final address,
+    redirects and response headers (cookies left out)."""
+    detail: dict[str, Any] = {"origin": origin, "source": source}
+    if note:
+        detail["note"] = note
+    if loaded.download is not None:
+        evidence = loaded.download.evidence()
+        evidence["headers"] = {k: v for k, v in evidence["headers"].items()
+                               if k.lower() != "set-cookie"}
+        detail["download"] = evidence
+    return detail
 
 
 def match_item(path: Path, kind: MediaKind, corpus: Corpus, keyframes: list[Keyframe],
@@ -153,10 +184,17 @@ def check(
     if corpus_path is not None and not corpus_path.exists():
         raise UserError(corpus_path, "no such corpus")
     with tempfile.TemporaryDirectory(prefix="verifier-media-") as tmp:
-        item = resolve_media(media_source, Path(tmp))
+        media = intake.load(media_source, Path(tmp))
         loaded = load_article(article_source)
         case = CaseStore.create(case_path)
-        item = case.add_media(item)
+        try:
+            item = case.add_media(media.item)
+            origin = "url" if media.download is not None else "file"
+            case.record("media.intake", {"media_id": item.id,
+                                         **intake_detail(media_source, media, origin)})
+        except BaseException:
+            case.close()
+            raise
     with case:
         assert item.id is not None
         claims = import_article(case, loaded, media_id=item.id)
@@ -328,9 +366,6 @@ def add_media_to_case(
 
     is_url = source.startswith(("http://", "https://"))
     origin = origin or ("url" if is_url else "file")
-    detail: dict[str, Any] = {"origin": origin, "source": source}
-    if note:
-        detail["note"] = note
     with _tempfile.TemporaryDirectory(prefix="verifier-add-") as tmp:
         if is_url:
             progress.start(None, f"Downloading {source}")
@@ -341,11 +376,7 @@ def add_media_to_case(
             progress.start(None, f"Checking {Path(source).name}")
             loaded = intake.load(source)
         cancel.check()
-        if loaded.download is not None:
-            evidence = loaded.download.evidence()
-            evidence["headers"] = {k: v for k, v in evidence["headers"].items()
-                                   if k.lower() != "set-cookie"}
-            detail["download"] = evidence
+        detail = intake_detail(source, loaded, origin, note)
         existing = next((m for m in case.media() if m.sha256 == loaded.item.sha256), None)
         if existing is not None:
             case.record("media.intake", {"media_id": existing.id, "already_in_case": True,
