@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -71,6 +72,7 @@ def built_case(template_case: BuiltCase, tmp_path: Path) -> BuiltCase:
 @pytest.fixture
 def window(qtbot: QtBot, message_boxes: list[ShownBox]) -> Iterator[MainWindow]:
     create_application()
+    QSettings().remove("corpus/path")  # no corpus chosen by an earlier test
     win = MainWindow()
     qtbot.addWidget(win)
     win.resize(1400, 900)

@@ -61,17 +61,14 @@ def test_worker_emits_progress_message_and_result(qtbot: QtBot) -> None:
 
 def test_worker_user_error_is_reported_without_traceback(qtbot: QtBot, window: MainWindow,
                                                          message_boxes: list[ShownBox]) -> None:
+    # The window's own handlers are connected before the worker starts; a blocker connected
+    # afterwards could miss a worker that fails at once.
     with qtbot.waitSignal(window.job_done, timeout=5_000):
-        worker = window.start_job(bad_input, "Checking the clip")
-        with qtbot.waitSignal(worker.signals.error, timeout=5_000) as blocker:
-            pass
-    title, details = blocker.args
-    assert title == "clip.mp4: not a video (text/plain)"
-    assert details == ""
+        window.start_job(bad_input, "Checking the clip")
     assert len(message_boxes) == 1
     box = message_boxes[0]
     assert box.icon == QMessageBox.Icon.Warning
-    assert "clip.mp4: not a video (text/plain)" in box.everything
+    assert box.informative == "clip.mp4: not a video (text/plain)"
     assert "Traceback" not in box.everything
     assert box.detailed == ""
     assert window.job is None and not window.job_bar.isVisible()
@@ -109,8 +106,8 @@ def test_worker_can_be_cancelled(qtbot: QtBot) -> None:
 def test_cancel_button_cancels_the_window_job(qtbot: QtBot, window: MainWindow,
                                               message_boxes: list[ShownBox]) -> None:
     worker = window.start_job(until_cancelled, "Endless job")
-    with qtbot.waitSignal(worker.signals.message, timeout=5_000):
-        pass
+    qtbot.waitUntil(lambda: window.job_bar.label.text() == "Waiting to be cancelled",
+                    timeout=5_000)
     assert window.job_bar.cancel_button.isEnabled()
     with qtbot.waitSignals([worker.signals.cancelled, window.job_done], timeout=5_000):
         window.job_bar.cancel_button.click()

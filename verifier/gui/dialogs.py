@@ -127,6 +127,13 @@ class NewCaseDialog(QDialog):
             field.edit.textChanged.connect(self._validate)
         self._validate()
 
+    def set_media(self, media: str) -> None:
+        """Start from a media file or URL (dropped on the window with no case open)."""
+        self.media.set_text(media)
+        if not self.case.text():
+            stem = Path(media.split("?")[0].rstrip("/")).stem or "case"
+            self.case.set_text(str(suggest_case_path(stem)))
+
     def request(self) -> NewCaseRequest:
         case = Path(self.case.text()).expanduser()
         if case.suffix != CASE_SUFFIX:

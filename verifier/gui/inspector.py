@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,11 +34,12 @@ from verifier.gui.models import (
     audit_model,
     matches_model,
     metadata_model,
+    timeline_model,
     verdicts_model,
 )
 from verifier.gui.snapshot import CaseSnapshot
 from verifier.gui.style import FLAG_BACKGROUND, FLAG_COLOR, KIND_COLORS, KIND_LABELS, claim_kind
-from verifier.models import Claim, MediaItem, Rating, RedFlag
+from verifier.models import Claim, Match, MediaItem, MetadataReport, Rating, TimelineEntry
 
 MUTED = "color:#6b7280"
 
@@ -126,6 +127,11 @@ def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
 
 
 class MetadataPanel(QWidget):
+    """What the file says about itself: red flags, normalised fields with their sources, GPS on
+    a map, every date on a timeline, and the raw groups (searchable)."""
+
+    link_activated = Signal(str)  # an http(s) link the user clicked (the window opens it)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -133,15 +139,27 @@ class MetadataPanel(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.linkActivated.connect(self.link_activated)
         self.flags = QLabel()
         self.flags.setWordWrap(True)
         self.flags.setTextFormat(Qt.TextFormat.RichText)
         self.flags.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.flags.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.flags.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
+        self.gps = QLabel()
+        self.gps.setWordWrap(True)
+        self.gps.setTextFormat(Qt.TextFormat.RichText)
+        self.gps.linkActivated.connect(self.link_activated)
+        self.gps.hide()
+        self.map_url = ""
 
         self.fields_model = metadata_model()
         self.fields_view = make_table(self.fields_model, stretch_column=1, wrap=True)
+        self.fields_view.clicked.connect(self._on_field_clicked)
+
+        self.timeline_model = timeline_model()
+        self.timeline_view = make_table(self.timeline_model, stretch_column=1)
+        self.timeline_label = section_label("Dates")
 
         raw = QWidget()
         raw_layout = QVBoxLayout(raw)
@@ -166,13 +184,23 @@ class MetadataPanel(QWidget):
         fields_layout.setContentsMargins(0, 0, 0, 0)
         fields_layout.setSpacing(4)
         fields_layout.addWidget(section_label("Normalised fields"))
+        fields_layout.addWidget(self.gps)
         fields_layout.addWidget(self.fields_view, 1)
+
+        dates = QWidget()
+        dates_layout = QVBoxLayout(dates)
+        dates_layout.setContentsMargins(0, 0, 0, 0)
+        dates_layout.setSpacing(4)
+        dates_layout.addWidget(self.timeline_label)
+        dates_layout.addWidget(self.timeline_view, 1)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(fields)
+        splitter.addWidget(dates)
         splitter.addWidget(raw)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([220, 300])
+        splitter.setSizes([230, 140, 260])
+        self.splitter = splitter
 
         layout.addWidget(self.title)
         layout.addWidget(self.flags)
@@ -185,10 +213,15 @@ class MetadataPanel(QWidget):
             self.title.setText(f"<span style='{MUTED}'>Select a media item to see what the file "
                                "says about itself.</span>")
         else:
-            self.title.setText(f"<b>{html.escape(item.original_name)}</b>")
+            self.title.setText(f"<b>{html.escape(item.original_name)}</b>"
+                               + _origin_html(snapshot, item))
         self.fields_model.set_rows(report.fields if report else [])
-        self._show_flags(item, report.flags if report else (),
-                         report.problems if report and not report.complete else ())
+        self._show_gps(report)
+        self._show_flags(item, report)
+        entries = _timeline_rows(report, item)
+        self.timeline_model.set_rows(entries)
+        self.timeline_label.setText(f"Dates ({len(entries)}, earliest first)" if entries
+                                    else "Dates")
         self.raw_tree.clear()
         if report:
             for group, tags in report.raw.items():
@@ -203,9 +236,41 @@ class MetadataPanel(QWidget):
             self.raw_tree.expandAll()
         self.apply_filter(self.raw_filter.text())
 
-    def _show_flags(self, item: MediaItem | None, flags: tuple[RedFlag, ...],
-                    problems: tuple[str, ...]) -> None:
+    def timeline_rows(self) -> list[tuple[str, str]]:
+        """(date and time, source) as the Dates table shows them."""
+        m = self.timeline_model
+        return [(str(m.index(r, 0).data()), str(m.index(r, 1).data()))
+                for r in range(m.rowCount())]
+
+    def _show_gps(self, report: MetadataReport | None) -> None:
+        gps = next((f for f in report.fields if f.name == "gps"), None) if report else None
+        self.map_url = (report.value("gps_map") or "") if report else ""
+        if gps is None:
+            self.gps.hide()
+            return
+        if not self.map_url:
+            from verifier.media.metadata import osm_link
+
+            try:
+                lat, lon = (float(v) for v in gps.value.split(","))
+                self.map_url = osm_link(lat, lon)
+            except ValueError:
+                self.map_url = ""
+        link = (f" · <a href='{html.escape(self.map_url, quote=True)}'>Open in "
+                "OpenStreetMap ↗</a>" if self.map_url else "")
+        self.gps.setText(f"📍 GPS <b>{html.escape(gps.value)}</b> "
+                         f"<span style='{MUTED}'>({html.escape(gps.source)})</span>{link}")
+        self.gps.setToolTip(self.map_url)
+        self.gps.show()
+
+    def _on_field_clicked(self, index: QModelIndex) -> None:
+        row = self.fields_model.row_item(index.row())
+        if row.name in ("gps", "gps_map") and self.map_url:
+            self.link_activated.emit(self.map_url)
+
+    def _show_flags(self, item: MediaItem | None, report: MetadataReport | None) -> None:
         parts: list[str] = []
+        flags = report.flags if report else ()
         for flag in flags:
             parts.append(
                 f"<table width='100%' cellpadding='6' style='background-color:{FLAG_BACKGROUND};"
@@ -213,9 +278,19 @@ class MetadataPanel(QWidget):
                 f" font-weight:600'>⚑ {html.escape(flag.title)}</span><br>"
                 f"<span style='color:#3f3f46'>{html.escape(flag.explanation)}</span>"
                 "</td></tr></table>")
-        for problem in problems:
-            parts.append(f"<p style='color:#b45309'>Incomplete: {html.escape(problem)}</p>")
-        if item is not None and not flags:
+        if report is not None and (not report.complete or report.problems):
+            problems = "".join(f"<li>{html.escape(p)}</li>" for p in report.problems)
+            parts.append(
+                "<table width='100%' cellpadding='6' style='background-color:#fffbeb;"
+                " margin-bottom:4px'><tr><td><span style='color:#b45309; font-weight:600'>"
+                "⚠ Incomplete report</span><br><span style='color:#3f3f46'>Part of the "
+                "metadata could not be read; what is shown is what was read before the "
+                f"problem.</span><ul style='margin:2px 0 0 -20px; color:#3f3f46'>{problems}"
+                "</ul></td></tr></table>")
+        if item is not None and report is None:
+            parts.append(f"<p style='{MUTED}'>No metadata was extracted for this item (the "
+                         "analysis was cancelled or failed).</p>")
+        elif item is not None and not flags:
             parts.append("<p style='color:#15803d'>No red flags in the metadata.</p>")
         self.flags.setText("".join(parts))
         self.flags.setVisible(bool(parts))
@@ -241,19 +316,44 @@ class MetadataPanel(QWidget):
 
 
 class MatchesPanel(QWidget):
+    """The media item's stored matches, or the results of a search for one keyframe."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        self.search_banner = QLabel()
+        self.search_banner.setWordWrap(True)
+        self.search_banner.setTextFormat(Qt.TextFormat.RichText)
+        self.search_banner.setStyleSheet("background:#eff6ff; border:1px solid #bfdbfe;"
+                                         " border-radius:4px; padding:6px")
+        self.back_button = QPushButton("Show the media's stored matches")
+        self.back_button.clicked.connect(self._back)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.search_banner, 1)
+        banner_row.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
         self.summary = muted_label()
         self.model = matches_model()
         self.view = make_table(self.model, sortable=True, stretch_column=0,
                                elide=Qt.TextElideMode.ElideLeft)
+        layout.addLayout(banner_row)
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
+        self._snapshot: CaseSnapshot | None = None
+        self._item: MediaItem | None = None
+        self.searching: str = ""  # what the results shown are for, when not the stored ones
         self.show_media(None, None)
 
     def show_media(self, snapshot: CaseSnapshot | None, item: MediaItem | None) -> None:
+        same = item is not None and self._item is not None and item.id == self._item.id \
+            and snapshot is not None and self._snapshot is not None \
+            and snapshot.path == self._snapshot.path
+        self._snapshot, self._item = snapshot, item
+        if self.searching and same:
+            return  # a keyframe search stays until another item is shown or "Show stored"
+        self.searching = ""
+        self.search_banner.hide()
+        self.back_button.hide()
         if snapshot is None or item is None or item.id is None:
             self.model.set_rows([])
             self.summary.setText("Select a media item to see where it appeared before.")
@@ -262,9 +362,9 @@ class MatchesPanel(QWidget):
         params = snapshot.match_params.get(item.id)
         self.model.set_rows(matches)
         if params is None:
-            self.summary.setText(f"{item.original_name} was not searched in a corpus. Add known "
-                                 "media with “verifier corpus add”, then build the case with "
-                                 "a corpus to find earlier copies.")
+            self.summary.setText(f"{item.original_name} was not searched in a corpus. Choose "
+                                 "a corpus (Media ▸ Choose corpus…), then use Media ▸ Match "
+                                 "against the corpus, or “Find in corpus” under the picture.")
         elif not matches:
             self.summary.setText(f"No match within distance {params.get('max_distance', '?')} "
                                  f"in {params.get('corpus', 'the corpus')} "
@@ -276,6 +376,31 @@ class MatchesPanel(QWidget):
                 f"{params.get('corpus', 'the corpus')} (best distance {best} of 64, "
                 f"max {params.get('max_distance', '?')}). Lower is closer; 0 means the same "
                 "picture.")
+
+    def show_search(self, what: str, corpus: str, matches: list[Match]) -> None:
+        """Results of a search for one picture (e.g. a keyframe), kept apart from the item's
+        stored matches."""
+        self.searching = what
+        self.model.set_rows(matches)
+        found = (f"<b>{len(matches)} match{'es' if len(matches) != 1 else ''}</b>"
+                 if matches else "<b>No match</b>")
+        self.search_banner.setText(
+            f"{found} for {html.escape(what)} in {html.escape(corpus)}.<br>"
+            f"<span style='{MUTED}'>The search is recorded in the audit trail; the media's "
+            "stored matches are unchanged.</span>")
+        self.search_banner.show()
+        self.back_button.show()
+        if matches:
+            best = matches[0]
+            score = f", score {best.score:.2f}" if best.score is not None else ""
+            self.summary.setText(f"Best: {best.corpus_path} ({best.hash_kind} distance "
+                                 f"{best.distance} of 64{score}). Hover a row for details.")
+        else:
+            self.summary.setText("Nothing in the corpus looks like this picture.")
+
+    def _back(self) -> None:
+        self.searching = ""
+        self.show_media(self._snapshot, self._item)
 
 
 # ---------------------------------------------------------------- Verdict
@@ -474,3 +599,47 @@ class Inspector(QTabWidget):
         self.addTab(self.verdict, "Verdict")
         self.addTab(self.history, "History")
         self.setDocumentMode(True)
+
+
+def _origin_html(snapshot: CaseSnapshot | None, item: MediaItem) -> str:
+    """Where the item came from: its URL (a link), the clipboard, or a file."""
+    events = snapshot.media_events(item.id, "media.intake") if snapshot else []
+    origin = events[0].detail if events else {}
+    muted = f"<br><span style='{MUTED}'>"
+    if item.source_url:
+        url = html.escape(item.source_url, quote=True)
+        fetched = (origin.get("download") or {}).get("fetched_at") if origin else None
+        when = f" on {html.escape(str(fetched).replace('T', ' '))}" if fetched else ""
+        return (f"{muted}Fetched{when} from <a href='{url}'>{html.escape(item.source_url)}</a>"
+                "</span>")
+    if origin.get("origin") == "clipboard":
+        note = f" ({html.escape(str(origin['note']))})" if origin.get("note") else ""
+        return f"{muted}Pasted from the clipboard{note}</span>"
+    return ""
+
+
+def _timeline_rows(report: MetadataReport | None,
+                   item: MediaItem | None) -> list[TimelineEntry]:
+    """Every date of the report, earliest first. The file-system date of the evidence copy is
+    said to be that when it falls on the moment the copy was added to the case."""
+    if report is None:
+        return []
+    from dataclasses import replace as _replace
+
+    from verifier.media.metadata import timeline_of
+    from verifier.media.timeline import parse_date, sort_key
+
+    entries = list(timeline_of(report))
+    added = parse_date(item.added_at) if item and item.added_at else None
+    out = []
+    for entry in entries:
+        if entry.source.startswith("file modified") and added is not None:
+            parsed = parse_date(entry.time)
+            if parsed is not None and abs((parsed.as_utc() - added.as_utc()).total_seconds()) \
+                    < 120:
+                entry = _replace(entry, source=f"{entry.source}: the evidence copy, made when "
+                                               "the file was added to the case")
+        out.append(entry)
+    dated = [(sort_key(e), n, e) for n, e in enumerate(out)]
+    known = sorted((t, n, e) for t, n, e in dated if t is not None)
+    return [e for _, _, e in known] + [e for t, _, e in dated if t is None]

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, QThreadPool, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QImage,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -35,16 +42,44 @@ from verifier.case import CASE_SUFFIX, CaseStore
 from verifier.claims import UNVERIFIABLE
 from verifier.errors import UserError
 from verifier.gui.article_view import ArticlePane
-from verifier.gui.dialogs import CASE_FILTER, NewCaseDialog, NewCaseRequest, last_dir, remember_dir
-from verifier.gui.errors import show_error, show_exception
+from verifier.gui.dialogs import (
+    CASE_FILTER,
+    CORPUS_FILTER,
+    MEDIA_FILTER,
+    NewCaseDialog,
+    NewCaseRequest,
+    last_dir,
+    remember_dir,
+)
+from verifier.gui.errors import describe, show_error, show_exception
 from verifier.gui.inspector import Inspector
+from verifier.gui.intake import (
+    AddUrlDialog,
+    Incoming,
+    KeyframesDialog,
+    incoming_media,
+    is_http_url,
+    pasted_image_name,
+)
 from verifier.gui.job_bar import JobBar
-from verifier.gui.media_view import MediaView, load_thumbnails, thumbnail_source
+from verifier.gui.media_view import (
+    MediaView,
+    load_exif_preview,
+    load_image,
+    load_thumbnails,
+    thumbnail_source,
+)
 from verifier.gui.navigator import CLAIM, MEDIA, CaseNavigator
+from verifier.gui.reverse_search import ENGINES, plan_search
 from verifier.gui.snapshot import CaseSnapshot
 from verifier.gui.workers import JobFunction, Worker
-from verifier.models import Claim, MediaKind
+from verifier.media.keyframes import format_timestamp
+from verifier.models import Claim, Match, MediaItem, MediaKind
 from verifier.progress import CancelToken, Progress
+
+if TYPE_CHECKING:
+    from verifier.corpus import Corpus
+    from verifier.services import AddedMedia
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +87,17 @@ RECENT_KEY = "recent/cases"
 MAX_RECENT = 8
 REPORT_FILTERS = {"HTML report (*.html)": "html", "JSON report (*.json)": "json"}
 STATUS_TIMEOUT_MS = 8000
+HINT_TIMEOUT_MS = 20000  # instructions the user acts on (paste into a web page)
+CORPUS_KEY = "corpus/path"
+
+
+@dataclass
+class AddBatch:
+    """What adding media from the window gave: the items added (or found already in the case)
+    and a readable line for each source that could not be added."""
+
+    added: list[AddedMedia] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
 
 class MainWindow(QMainWindow):
@@ -69,8 +115,11 @@ class MainWindow(QMainWindow):
         self.job: Worker | None = None
         self._job_on_result: Callable[[Any], None] | None = None
         self._job_context = ""
-        self._thumb_worker: Worker | None = None
-        self._thumb_media: int | None = None
+        self._job_on_end: Callable[[], None] | None = None
+        self._side: dict[str, Worker] = {}  # background loaders by purpose (thumbnails, ...)
+        self._side_handlers: dict[str, Callable[[int | None, Any], None]] = {}
+        self._side_media: dict[str, int | None] = {}
+        self.corpus_override: Path | None = None  # set_corpus(); else QSettings, case, default
 
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -125,6 +174,8 @@ class MainWindow(QMainWindow):
         self.navigator.media_selected.connect(self.select_media)
         self.article_view.claim_clicked.connect(self.select_claim)
         self.inspector.verdict.save_requested.connect(self.save_verdict)
+        self.inspector.metadata.link_activated.connect(self.open_url)
+        self.media_view.picture_changed.connect(self._update_actions)
 
     def _build_welcome(self) -> QWidget:
         page = QWidget()
@@ -187,6 +238,41 @@ class MainWindow(QMainWindow):
                                   "Quit the workbench")
         self.about_action = action("&About", self.show_about, None, "Version and licence")
 
+        self.add_media_action = action(
+            "&Add media…", self.add_media_dialog, "Ctrl+Shift+A",
+            "Add photos or videos to the open case (you can also drop files or URLs on the "
+            "window, or paste with Ctrl+V)")
+        self.add_url_action = action("Add media from &URL…", self.add_media_url_dialog,
+                                     "Ctrl+Shift+U", "Download a photo or video into the case")
+        self.paste_action = action("&Paste media", self.paste_media,
+                                   QKeySequence.StandardKey.Paste,
+                                   "Add the picture, file or URL on the clipboard to the case")
+        self.keyframes_action = action("&Keyframes…", self.keyframes_dialog, "Ctrl+K",
+                                       "Extract the selected video's keyframes again (or a "
+                                       "quick I-frame preview)")
+        self.match_action = action("&Match against the corpus", self.match_media, "Ctrl+M",
+                                   "Search the corpus for the selected media item and store "
+                                   "the matches")
+        self.corpus_action = action("Choose &corpus…", self.choose_corpus_dialog, None,
+                                    "The corpus of known media that “Find in corpus” searches")
+        self.find_action = action("Find in corpus", self.find_in_corpus, "Ctrl+F",
+                                  "Search the corpus for the picture shown large")
+        self.copy_picture_action = action("Copy", self.copy_picture, "Ctrl+Shift+C",
+                                          "Copy the picture shown large to the clipboard")
+        self.save_picture_action = action("Save as…", self.save_picture_dialog, "Ctrl+Shift+S",
+                                          "Save the picture shown large as a PNG file")
+        self.reverse_actions: dict[str, QAction] = {}
+        for engine in ENGINES:
+            self.reverse_actions[engine.key] = action(
+                engine.name, functools.partial(self.reverse_search, engine.key), None,
+                f"Search {engine.name} for the picture shown large (opens your browser)")
+        # Tool buttons show iconText, which Qt strips of "…"; these open dialogs, so keep it.
+        self.save_picture_action.setIconText("Save as…")
+        self.keyframes_action.setIconText("Keyframes…")
+        self.media_view.set_actions(
+            [self.find_action, self.copy_picture_action, self.save_picture_action],
+            list(self.reverse_actions.values()), [self.keyframes_action])
+
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
@@ -200,6 +286,19 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.close_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        media_menu = self.menuBar().addMenu("&Media")
+        for act in (self.add_media_action, self.add_url_action, self.paste_action):
+            media_menu.addAction(act)
+        media_menu.addSeparator()
+        media_menu.addAction(self.keyframes_action)
+        media_menu.addAction(self.match_action)
+        media_menu.addAction(self.corpus_action)
+        picture_menu = media_menu.addMenu("&Picture shown")
+        for act in (self.find_action, self.copy_picture_action, self.save_picture_action):
+            picture_menu.addAction(act)
+        reverse_menu = picture_menu.addMenu("&Reverse search")
+        for act in self.reverse_actions.values():
+            reverse_menu.addAction(act)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -213,6 +312,18 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(has_case and not busy)
         self.reload_action.setEnabled(has_case)
         self.close_action.setEnabled(has_case)
+        item = self.snapshot.media_item(self.media_id) if self.snapshot else None
+        picture = self.media_view.current_picture() is not None
+        for act in (self.add_media_action, self.add_url_action):
+            act.setEnabled(has_case and not busy)
+        self.paste_action.setEnabled(not busy)
+        self.keyframes_action.setEnabled(has_case and not busy and item is not None
+                                         and item.kind is MediaKind.VIDEO)
+        self.match_action.setEnabled(has_case and not busy and item is not None)
+        self.find_action.setEnabled(has_case and not busy and picture)
+        for act in (self.copy_picture_action, self.save_picture_action,
+                    *self.reverse_actions.values()):
+            act.setEnabled(picture)
 
     # ================================================================ cases
 
@@ -243,7 +354,7 @@ class MainWindow(QMainWindow):
         self._close_store()
         self.snapshot = None
         self.claim_id = self.media_id = None
-        self._cancel_thumbnails()
+        self._cancel_side()
         self.navigator.show_snapshot(None)
         self.article_view.show_snapshot(None)
         self.media_view.show_media(None, [])
@@ -334,11 +445,20 @@ class MainWindow(QMainWindow):
         item = self.snapshot.media_item(media_id)
         self.media_id = item.id if item else None
         keyframes = self.snapshot.keyframes.get(item.id, []) if item and item.id else []
-        self.media_view.show_media(item, keyframes)
-        self._cancel_thumbnails()
+        shots = self.snapshot.shots.get(item.id, []) if item and item.id else []
+        report = self.snapshot.metadata.get(item.id) if item and item.id else None
+        self.media_view.show_media(item, keyframes, shots, report)
+        self._cancel_side()
         if item is not None and item.kind is MediaKind.VIDEO and keyframes:
-            self._load_thumbnails(item.id, [thumbnail_source(k) for k in keyframes])
+            paths = [thumbnail_source(k) for k in keyframes]
+            self._start_side("thumbnails", item.id, functools.partial(load_thumbnails, paths),
+                             self._on_thumbnails)
+        elif item is not None and item.kind is MediaKind.IMAGE:
+            self._start_side("EXIF preview", item.id,
+                             functools.partial(load_exif_preview, item.path),
+                             self._on_exif_preview)
         self._refresh_inspector()
+        self._update_actions()
 
     def _refresh_inspector(self) -> None:
         snap = self.snapshot
@@ -375,16 +495,19 @@ class MainWindow(QMainWindow):
 
     def start_job(self, fn: JobFunction, description: str,
                   on_result: Callable[[Any], None] | None = None, *,
-                  error_context: str = "", cancellable: bool = True) -> Worker:
+                  error_context: str = "", cancellable: bool = True,
+                  on_end: Callable[[], None] | None = None) -> Worker:
         """Run fn(progress=, cancel=) in the pool with the status bar's progress and Cancel.
 
         One foreground job at a time; its outcome is shown here (errors as a message box).
+        on_end runs after any outcome (result, error or cancel), before job_done.
         """
         if self.job is not None:
             raise UserError(description, "another job is still running; wait or cancel it")
         worker = Worker(fn, description)
         self.job = worker
         self._job_on_result = on_result
+        self._job_on_end = on_end
         self._job_context = error_context or f"{description} failed"
         worker.signals.progress.connect(self._on_job_progress)
         worker.signals.message.connect(self._on_job_message)
@@ -442,54 +565,78 @@ class MainWindow(QMainWindow):
             if worker is self.job:
                 self._end_job()
                 self.job_done.emit()
-            if worker is self._thumb_worker:
-                self._thumb_worker = None
+            for key, side in list(self._side.items()):
+                if side is worker:
+                    del self._side[key]
 
     def _end_job(self) -> None:
         if self.job is not None:
             log.info("job ended: %s", self.job.description)
+        on_end = self._job_on_end
         self.job = None
         self._job_on_result = None
+        self._job_on_end = None
         self.job_bar.stop()
         self._update_actions()
+        if on_end is not None:
+            try:
+                on_end()
+            except Exception as exc:
+                show_exception(self, exc, self._job_context)
 
-    # ---------------------------------------------------------------- thumbnails
+    # ---------------------------------------------------------------- background loaders
 
-    def _load_thumbnails(self, media_id: int | None, paths: list[str]) -> None:
-        worker = Worker(functools.partial(load_thumbnails, paths), "Loading thumbnails")
-        self._thumb_worker = worker
-        self._thumb_media = media_id
-        worker.signals.result.connect(self._on_thumbnails)
-        worker.signals.error.connect(self._on_thumbnail_error)
+    def _start_side(self, key: str, media_id: int | None, fn: JobFunction,
+                    on_result: Callable[[int | None, Any], None]) -> None:
+        """Load something for the media shown (thumbnails, the EXIF preview) in the pool; a
+        newer load of the same kind replaces it and its stale result is dropped."""
+        self._cancel_side(key)
+        worker = Worker(fn, f"Loading {key}")
+        self._side[key] = worker
+        self._side_media[key] = media_id
+        self._side_handlers[key] = on_result
+        # Bound slots, so the results are delivered in the GUI thread.
+        worker.signals.result.connect(self._on_side_result)
+        worker.signals.error.connect(self._on_side_error)
         worker.signals.finished.connect(self._on_worker_finished)
         self._workers.append(worker)
         worker.start(self.pool)
 
-    def _cancel_thumbnails(self) -> None:
-        if self._thumb_worker is not None:
-            self._thumb_worker.cancel()
-            self._thumb_worker = None
-
     @Slot(object)
-    def _on_thumbnails(self, images: object) -> None:
+    def _on_side_result(self, result: object) -> None:
         sender = self.sender()
-        if self._thumb_worker is None or self._thumb_worker.signals is not sender:
-            return  # a stale result for a media item no longer shown
-        if isinstance(images, list):
-            self.media_view.set_thumbnails(self._thumb_media,
-                                           [i for i in images if isinstance(i, QImage)])
+        for key, worker in self._side.items():
+            if worker.signals is sender:  # else a stale result for an item no longer shown
+                self._side_handlers[key](self._side_media.get(key), result)
+                return
 
     @Slot(str, str)
-    def _on_thumbnail_error(self, title: str, details: str) -> None:
-        log.warning("thumbnails: %s\n%s", title, details)
+    def _on_side_error(self, title: str, details: str) -> None:
+        log.warning("background load failed: %s\n%s", title, details)
+
+    def _cancel_side(self, key: str | None = None) -> None:
+        for name in [key] if key is not None else list(self._side):
+            worker = self._side.pop(name, None)
+            if worker is not None:
+                worker.cancel()
+
+    def _on_thumbnails(self, media_id: int | None, images: object) -> None:
+        if isinstance(images, list):
+            self.media_view.set_thumbnails(media_id, [i for i in images if isinstance(i, QImage)])
+
+    def _on_exif_preview(self, media_id: int | None, image: object) -> None:
+        if isinstance(image, QImage):
+            self.media_view.set_exif_preview(media_id, image)
 
     def background_busy(self) -> bool:
         return bool(self._workers)
 
     # ================================================================ menu commands
 
-    def new_case_dialog(self) -> None:
-        dialog = NewCaseDialog(self, default_corpus=_default_corpus())
+    def new_case_dialog(self, media: str | None = None) -> None:
+        dialog = NewCaseDialog(self, default_corpus=self.corpus_path())
+        if media:
+            dialog.set_media(media)
         if dialog.exec() == NewCaseDialog.DialogCode.Accepted:
             self.new_case(dialog.request())
 
@@ -590,6 +737,388 @@ class MainWindow(QMainWindow):
             show_exception(self, exc)
             return None
 
+    # ================================================================ media commands
+
+    def add_media_dialog(self) -> None:
+        if self.snapshot is None:
+            return
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add media to the case", last_dir(),
+                                                MEDIA_FILTER)
+        if paths:
+            remember_dir(paths[0])
+            self.add_media(paths)
+
+    def add_media_url_dialog(self) -> None:
+        if self.snapshot is None:
+            return
+        clip = QGuiApplication.clipboard().text().strip()
+        dialog = AddUrlDialog(self, clip if is_http_url(clip) else "")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.add_media([dialog.url()])
+
+    def paste_media(self) -> Worker | None:
+        """Ctrl+V: add the picture, files or URLs on the clipboard to the open case."""
+        incoming = incoming_media(QGuiApplication.clipboard().mimeData())
+        if not incoming:
+            self.statusBar().showMessage("The clipboard holds no picture, media file or http(s) "
+                                         "address to add.", STATUS_TIMEOUT_MS)
+            return None
+        return self.receive(incoming, "clipboard")
+
+    def receive(self, incoming: Incoming, how: str) -> Worker | None:
+        """Media from a drop or the clipboard: a case file is opened; media goes into the open
+        case (or, with none open, into a new case's dialog)."""
+        if incoming.cases and not incoming.sources and incoming.image is None:
+            self.open_case(incoming.cases[0])
+            return None
+        if self.snapshot is None:
+            if incoming.sources:
+                self.new_case_dialog(media=incoming.sources[0])
+            else:
+                show_error(self, "Open a case or create one first: a pasted picture is added "
+                                 "to the open case.", context="No case is open")
+            return None
+        if incoming.image is not None:
+            note = (f"the copying application gave its address as {incoming.image_source}"
+                    if incoming.image_source else None)
+            return self.add_media([], image=incoming.image, note=note,
+                                  origin="clipboard" if how == "clipboard" else "drop")
+        return self.add_media(incoming.sources)
+
+    def add_media(self, sources: list[str], *, image: QImage | None = None,
+                  origin: str | None = None, note: str | None = None) -> Worker | None:
+        """Add files and URLs (or a picture without a file) to the open case in the pool:
+        download, check, copy into the evidence folder, then analyse each with the corpus."""
+        from verifier.services import add_media_to_case
+
+        if self.snapshot is None or (not sources and image is None):
+            return None
+        case_path = self.snapshot.path
+        corpus_path = self.corpus_path()
+        picture = image.copy() if image is not None else None
+        names = [s if is_http_url(s) else Path(s).name for s in sources]
+        label = names[0] if len(names) == 1 else f"{len(names)} media" if names \
+            else "the pasted picture"
+
+        def job(progress: Progress, cancel: CancelToken) -> AddBatch:
+            batch = AddBatch()
+            with contextlib.ExitStack() as stack:
+                case = stack.enter_context(CaseStore.open(case_path))
+                corpus = stack.enter_context(_open_corpus(corpus_path))
+                todo = list(sources)
+                if picture is not None:
+                    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(
+                        prefix="verifier-paste-")))
+                    pasted = folder / pasted_image_name()
+                    if not picture.save(str(pasted)):  # PNG, from the suffix
+                        raise UserError("clipboard", "the picture could not be saved as PNG")
+                    todo.append(str(pasted))
+                for source in todo:
+                    cancel.check()
+                    kind = origin if source not in sources else None
+                    try:
+                        batch.added.append(add_media_to_case(
+                            case, source, corpus, origin=kind, note=note if kind else None,
+                            progress=progress, cancel=cancel))
+                    except UserError as exc:  # the next source may still be fine
+                        batch.failed.append(describe(exc)[0])
+            return batch
+
+        delivered = False
+
+        def done(result: Any) -> None:
+            nonlocal delivered
+            delivered = True
+            self.reload()
+            if not isinstance(result, AddBatch):
+                return
+            if result.added:
+                last = result.added[-1]
+                if last.item.id is not None:
+                    self.select_media(last.item.id)
+                fresh = [a for a in result.added if not a.already_in_case]
+                known = [a for a in result.added if a.already_in_case]
+                parts = []
+                if fresh:
+                    parts.append("Added " + ", ".join(
+                        f"{a.item.original_name} (sha256 {a.item.sha256[:12]}…)" for a in fresh))
+                if known:
+                    parts.append("already in the case: " + ", ".join(
+                        a.item.original_name for a in known))
+                self.statusBar().showMessage("; ".join(parts) + ".", STATUS_TIMEOUT_MS)
+            if result.failed:
+                total = len(result.failed) + len(result.added)
+                context = ("Could not add the media" if total == 1 else
+                           f"Could not add {len(result.failed)} of {total} media")
+                show_error(self, "\n\n".join(result.failed), context=context)
+
+        def end() -> None:
+            if not delivered:  # cancelled or failed: show what was added before
+                self.reload()
+
+        try:
+            return self.start_job(job, f"Adding {label}", done, on_end=end,
+                                  error_context="Could not add the media")
+        except UserError as exc:
+            show_exception(self, exc)
+            return None
+
+    def keyframes_dialog(self) -> None:
+        item = self._selected_media()
+        if item is None or item.kind is not MediaKind.VIDEO or item.id is None:
+            return
+        current = len(self.snapshot.keyframes.get(item.id, [])) if self.snapshot else 0
+        dialog = KeyframesDialog(item.original_name, current, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.extract_keyframes(item.id, fast=dialog.quick_preview())
+
+    def extract_keyframes(self, media_id: int, *, fast: bool = False) -> Worker | None:
+        """(Re)extract a video's keyframes in the pool; the filmstrip and timeline follow."""
+        from verifier.services import KeyframeRun, extract_case_keyframes
+
+        item = self.snapshot.media_item(media_id) if self.snapshot else None
+        if self.snapshot is None or item is None:
+            return None
+        case_path = self.snapshot.path
+
+        def job(progress: Progress, cancel: CancelToken) -> KeyframeRun:
+            with CaseStore.open(case_path) as case:
+                return extract_case_keyframes(case, media_id, fast=fast, progress=progress,
+                                              cancel=cancel)
+
+        def done(run: Any) -> None:
+            self.reload()
+            self.select_media(media_id)
+            if isinstance(run, KeyframeRun):
+                what = (f"{len(run.keyframes)} preview keyframes from I-frames" if run.fast
+                        else f"{len(run.keyframes)} keyframes from {run.shots} shots")
+                partial = " The video could not be decoded to its end." if run.partial else ""
+                self.statusBar().showMessage(f"{item.original_name}: {what}.{partial}",
+                                             STATUS_TIMEOUT_MS)
+
+        kind = "Quick preview" if fast else "Keyframes"
+        try:
+            return self.start_job(job, f"{kind} of {item.original_name}", done,
+                                  error_context=f"Could not extract the keyframes of "
+                                                f"{item.original_name}")
+        except UserError as exc:
+            show_exception(self, exc)
+            return None
+
+    # ---------------------------------------------------------------- corpus
+
+    def corpus_path(self) -> Path | None:
+        """The corpus searched: the one chosen in this window, else the last one chosen, else
+        the one the case was matched against, else the user's default corpus."""
+        candidates: list[Path] = []
+        if self.corpus_override is not None:
+            candidates.append(self.corpus_override)
+        saved = QSettings().value(CORPUS_KEY)
+        if isinstance(saved, str) and saved:
+            candidates.append(Path(saved))
+        if self.snapshot is not None:
+            for params in self.snapshot.match_params.values():
+                if params.get("corpus"):
+                    candidates.append(Path(str(params["corpus"])))
+        default = _default_corpus()
+        if default is not None:
+            candidates.append(default)
+        return next((c for c in candidates if c.is_file()), None)
+
+    def set_corpus(self, path: Path | None) -> None:
+        self.corpus_override = path
+        if path is not None:
+            QSettings().setValue(CORPUS_KEY, str(path))
+            self.statusBar().showMessage(f"Corpus: {path}", STATUS_TIMEOUT_MS)
+
+    def choose_corpus_dialog(self) -> Path | None:
+        current = self.corpus_path()
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose the corpus of known media", str(current or last_dir()), CORPUS_FILTER)
+        if not path:
+            return None
+        self.set_corpus(Path(path))
+        return Path(path)
+
+    def _corpus_or_ask(self) -> Path | None:
+        found = self.corpus_path()
+        if found is not None:
+            return found
+        show_error(self, "No corpus of known media is set. Build one with “verifier corpus "
+                         "add FOLDER”, then choose its file.", context="Choose a corpus first")
+        return self.choose_corpus_dialog()
+
+    def match_media(self) -> Worker | None:
+        """Search the corpus for the selected media item and store its matches."""
+        from verifier.services import match_case_media
+
+        item = self._selected_media()
+        if self.snapshot is None or item is None or item.id is None:
+            return None
+        corpus_path = self._corpus_or_ask()
+        if corpus_path is None:
+            return None
+        case_path, media_id = self.snapshot.path, item.id
+
+        def job(progress: Progress, cancel: CancelToken) -> list[Match]:
+            with CaseStore.open(case_path) as case, _open_corpus(corpus_path) as corpus:
+                assert corpus is not None
+                return match_case_media(case, media_id, corpus, progress=progress,
+                                        cancel=cancel)
+
+        def done(matches: Any) -> None:
+            self.reload()
+            self.inspector.setCurrentWidget(self.inspector.matches)
+            count = len(matches) if isinstance(matches, list) else 0
+            self.statusBar().showMessage(f"{item.original_name}: {count} match"
+                                         f"{'es' if count != 1 else ''} in {corpus_path.name}",
+                                         STATUS_TIMEOUT_MS)
+
+        try:
+            return self.start_job(job, f"Matching {item.original_name}", done,
+                                  error_context=f"Could not match {item.original_name}")
+        except UserError as exc:
+            show_exception(self, exc)
+            return None
+
+    def find_in_corpus(self) -> Worker | None:
+        """Search the corpus for the picture shown large: a keyframe (its results are shown in
+        the Matches tab and recorded in the audit trail) or the photo (stored as its matches)."""
+        from verifier.services import match_keyframe
+
+        keyframe = self.media_view.current_keyframe()
+        item = self._selected_media()
+        if keyframe is None:
+            return self.match_media() if item is not None else None
+        if self.snapshot is None or item is None or item.id is None:
+            return None
+        corpus_path = self._corpus_or_ask()
+        if corpus_path is None:
+            return None
+        case_path, media_id = self.snapshot.path, item.id
+        what = f"the keyframe at {format_timestamp(keyframe.time)} of {item.original_name}"
+
+        def job(progress: Progress, cancel: CancelToken) -> list[Match]:
+            with CaseStore.open(case_path) as case, _open_corpus(corpus_path) as corpus:
+                assert corpus is not None
+                return match_keyframe(case, media_id, keyframe, corpus, progress=progress,
+                                      cancel=cancel)
+
+        def done(matches: Any) -> None:
+            self.reload()
+            found = list(matches) if isinstance(matches, list) else []
+            self.show_keyframe_matches(what, corpus_path, found)
+
+        try:
+            return self.start_job(job, f"Searching {corpus_path.name} for {what}", done,
+                                  error_context="Could not search the corpus")
+        except UserError as exc:
+            show_exception(self, exc)
+            return None
+
+    def show_keyframe_matches(self, what: str, corpus_path: Path, matches: list[Match]) -> None:
+        self.inspector.matches.show_search(what, str(corpus_path), matches)
+        self.inspector.setCurrentWidget(self.inspector.matches)
+        count = len(matches)
+        self.statusBar().showMessage(f"{count} match{'es' if count != 1 else ''} for {what}",
+                                     STATUS_TIMEOUT_MS)
+
+    # ---------------------------------------------------------------- the picture shown
+
+    def _selected_media(self) -> MediaItem | None:
+        return self.snapshot.media_item(self.media_id) if self.snapshot else None
+
+    def _picture_image(self) -> tuple[QImage, str] | None:
+        picture = self.media_view.current_picture()
+        if picture is None:
+            return None
+        path, what = picture
+        try:
+            return load_image(path), what
+        except UserError as exc:
+            show_exception(self, exc, "Could not read the picture")
+            return None
+
+    def copy_picture(self) -> bool:
+        loaded = self._picture_image()
+        if loaded is None:
+            return False
+        image, what = loaded
+        QGuiApplication.clipboard().setImage(image)
+        self.statusBar().showMessage(f"Copied {what} ({image.width()} × {image.height()} px) "
+                                     "to the clipboard.", STATUS_TIMEOUT_MS)
+        return True
+
+    def suggested_picture_name(self) -> str:
+        item = self._selected_media()
+        keyframe = self.media_view.current_keyframe()
+        stem = Path(item.original_name).stem if item else "picture"
+        if keyframe is not None:
+            stamp = format_timestamp(keyframe.time).replace(":", "-")
+            return f"{stem}_keyframe_{stamp}.png"
+        return f"{stem}.png"
+
+    def save_picture_dialog(self) -> None:
+        if self.media_view.current_picture() is None:
+            return
+        suggested = str(Path(last_dir()) / self.suggested_picture_name())
+        path, _ = QFileDialog.getSaveFileName(self, "Save the picture as PNG", suggested,
+                                              "PNG image (*.png)")
+        if path:
+            out = Path(path)
+            if out.suffix.lower() != ".png":
+                out = out.with_name(out.name + ".png")
+            remember_dir(out)
+            self.save_picture(out)
+
+    def save_picture(self, out: Path) -> bool:
+        """Write the picture shown as PNG: a keyframe's own lossless PNG byte for byte, a photo
+        converted at full size (its unaltered copy stays in the evidence folder)."""
+        picture = self.media_view.current_picture()
+        if picture is None:
+            return False
+        path, what = picture
+        try:
+            if self.media_view.current_keyframe() is not None and path.suffix.lower() == ".png":
+                shutil.copyfile(path, out)
+            else:
+                image = load_image(path)
+                if not image.save(str(out)):  # PNG, from the suffix
+                    raise UserError(out, "could not be written as PNG")
+        except (UserError, OSError) as exc:
+            show_exception(self, exc, "Could not save the picture")
+            return False
+        self.statusBar().showMessage(f"Saved {what} to {out}", STATUS_TIMEOUT_MS)
+        return True
+
+    def reverse_search(self, engine_key: str) -> str | None:
+        """Open the engine in the browser: by address for a photo fetched from the public web,
+        else on its upload page with the picture copied to the clipboard to paste."""
+        picture = self.media_view.current_picture()
+        item = self._selected_media()
+        if picture is None or item is None:
+            return None
+        _, what = picture
+        by_address = item.source_url if item.kind is MediaKind.IMAGE else None
+        plan = plan_search(engine_key, by_address, what)
+        if not plan.by_url and not self.copy_picture():
+            return None
+        self.open_url(plan.url)
+        self.statusBar().showMessage(plan.note, HINT_TIMEOUT_MS)
+        return plan.url
+
+    def open_url(self, url: str) -> bool:
+        """Open an http(s) address in the user's browser."""
+        if not is_http_url(url):
+            log.warning("not opening %r: not an http(s) address", url)
+            return False
+        if QDesktopServices.openUrl(QUrl(url)):
+            return True
+        QGuiApplication.clipboard().setText(url)
+        show_error(self, f"No web browser could be started. The address is on the clipboard:\n"
+                         f"{url}", context="Could not open the browser")
+        return False
+
     def show_about(self) -> None:
         QMessageBox.about(
             self, f"About {APP_NAME}",
@@ -624,19 +1153,20 @@ class MainWindow(QMainWindow):
     # ================================================================ Qt events
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_case(event) is not None:
+        incoming = incoming_media(event.mimeData())
+        if incoming and (self.job is None or (incoming.cases and not incoming.sources)):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = _dropped_case(event)
-        if path is None:
+        incoming = incoming_media(event.mimeData())
+        if not incoming:
             event.ignore()
             return
         event.acceptProposedAction()
-        # Open after the drop returns, so a message box does not block the drag source.
-        QTimer.singleShot(0, functools.partial(self.open_case, path))
+        # Acted on after the drop returns, so a message box does not block the drag source.
+        QTimer.singleShot(0, functools.partial(self.receive, incoming, "drop"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.job is not None:
@@ -687,11 +1217,15 @@ def _string_list(value: object) -> list[str]:
     return []
 
 
-def _dropped_case(event: QDragEnterEvent | QDropEvent) -> Path | None:
-    mime = event.mimeData()
-    if not mime.hasUrls():
-        return None
-    for url in mime.urls():
-        if url.isLocalFile() and url.toLocalFile().lower().endswith(CASE_SUFFIX):
-            return Path(url.toLocalFile())
-    return None
+@contextlib.contextmanager
+def _open_corpus(path: Path | None) -> Iterator[Corpus | None]:
+    """The corpus at path (never created: a missing file is an error), or None without one."""
+    if path is None:
+        yield None
+        return
+    if not path.is_file():
+        raise UserError(path, "no such corpus file")
+    from verifier.corpus import Corpus
+
+    with Corpus(path) as corpus:
+        yield corpus

@@ -1,4 +1,5 @@
-"""The selected media item: a photo scaled to fit, or a video's keyframes with a filmstrip."""
+"""The selected media item: a photo scaled to fit with its EXIF preview, or a video's keyframes
+with a shot timeline and a filmstrip; the picture shown has actions (corpus, copy, save, web)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,36 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QIcon,
+    QImage,
+    QImageReader,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from verifier.errors import UserError
+from verifier.gui.shot_timeline import ShotTimeline, shot_label
+from verifier.gui.style import FLAG_COLOR
 from verifier.media.keyframes import format_timestamp
-from verifier.models import Keyframe, MediaItem, MediaKind
+from verifier.models import Keyframe, MediaItem, MediaKind, MetadataReport, Shot
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
 log = logging.getLogger(__name__)
@@ -52,9 +67,13 @@ def load_image(path: Path, max_side: int | None = None) -> QImage:
 
 
 def thumbnail_source(keyframe: Keyframe) -> str:
-    """The keyframe's small JPEG when extraction made one, else its PNG."""
+    """The keyframe's small JPEG when extraction made one, else its PNG. The case file does not
+    store the JPEG's name: it is found beside the PNG (keyframe_N.png, keyframe_N.thumb.jpg)."""
     small = str(getattr(keyframe, "thumbnail", "") or "")
-    return small if small and Path(small).is_file() else keyframe.path
+    if small and Path(small).is_file():
+        return small
+    beside = Path(keyframe.path).with_name(Path(keyframe.path).stem + ".thumb.jpg")
+    return str(beside) if beside.is_file() else keyframe.path
 
 
 def load_thumbnails(paths: list[str], *, progress: Progress = NULL_PROGRESS,
@@ -170,7 +189,7 @@ class Filmstrip(QListWidget):
         for n, kf in enumerate(keyframes, 1):
             item = QListWidgetItem(icon, format_timestamp(kf.time))
             item.setToolTip(f"Keyframe {n} of {len(keyframes)}\n{format_timestamp(kf.time)}"
-                            f" · frame {kf.frame} · shot {kf.shot + 1}\n"
+                            f" · frame {kf.frame} · {shot_label(kf)}\n"
                             f"sharpness {kf.sharpness:.1f} · pHash {kf.phash or '—'}\n{kf.path}")
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.addItem(item)
@@ -199,13 +218,112 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
+class ExifPreviewPanel(QFrame):
+    """The preview image the camera embedded in the EXIF, beside the picture, with a note on
+    whether it shows the same picture."""
+
+    WIDTH = 176
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedWidth(self.WIDTH)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("ExifPreviewPanel { background:#f9fafb; border:1px solid #e5e7eb;"
+                           " border-radius:4px }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.setSpacing(6)
+        title = QLabel("<b>Embedded EXIF preview</b>")
+        title.setWordWrap(True)
+        self.image = QLabel()
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setMinimumHeight(60)
+        self.image.setStyleSheet("background:#1f2328; border-radius:2px; padding:4px")
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(title)
+        layout.addWidget(self.image)
+        layout.addWidget(self.note)
+        layout.addStretch(1)
+        self.preview = QImage()
+
+    def set_preview(self, image: QImage, note_html: str) -> None:
+        self.preview = image
+        pixmap = QPixmap.fromImage(image)
+        side = self.WIDTH - 28
+        # Small previews are enlarged (at most 3 times) so they can be compared by eye.
+        width = min(side, pixmap.width() * 3)
+        if pixmap.width() != width:
+            pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        self.image.setPixmap(pixmap)
+        self.image.setToolTip(f"{image.width()} × {image.height()} px as embedded (turned as "
+                              "the main picture's orientation says)")
+        self.note.setText(f"<span style='color:#6b7280'>{image.width()} × {image.height()} px"
+                          f"</span><br>{note_html}")
+
+    def clear_preview(self) -> None:
+        self.preview = QImage()
+        self.image.clear()
+        self.note.clear()
+
+
+def exif_preview_note(report: MetadataReport | None) -> str:
+    """What the comparison of the EXIF preview with the picture says, as rich text."""
+    if report is None:
+        return ""
+    codes = {f.code: f for f in report.flags}
+    thumb = report.raw.get("Thumbnail", {})
+    distance = thumb.get("pHash distance to the picture")
+    if "thumbnail-mismatch" in codes:
+        return (f"<span style='color:{FLAG_COLOR}; font-weight:600'>⚑ Differs from the "
+                "picture</span><br><span style='color:#3f3f46'>pHash distance "
+                f"{_esc(distance or '?')} of 64: the picture may have been edited or cropped "
+                "after capture (see the red flag).</span>")
+    if "thumbnail-turned" in codes:
+        turned = thumb.get("matches once turned", "")
+        return (f"<span style='color:#b45309; font-weight:600'>⚑ Turned differently</span><br>"
+                f"<span style='color:#3f3f46'>Same scene once turned ({_esc(turned)}): the "
+                "picture was rotated by software after capture.</span>")
+    if distance is not None:
+        return (f"<span style='color:#15803d'>✔ Shows the same picture</span><br>"
+                f"<span style='color:#6b7280'>pHash distance {_esc(distance)} of 64 "
+                "(0 is identical).</span>")
+    return "<span style='color:#6b7280'>Not compared with the picture.</span>"
+
+
+def load_exif_preview(path: str, *, progress: Progress = NULL_PROGRESS,
+                      cancel: CancelToken = NEVER_CANCELLED) -> QImage:
+    """The EXIF preview of an image file as a QImage (null when it has none). Worker function."""
+    from verifier.media.metadata import exif_thumbnail_image
+
+    progress.start(None, "Reading the EXIF preview")
+    try:
+        img = exif_thumbnail_image(Path(path))
+    except UserError as exc:
+        log.warning("EXIF preview: %s", exc)
+        return QImage()
+    if img is None:
+        return QImage()
+    rgb = img.convert("RGB")
+    data = rgb.tobytes("raw", "RGB")
+    return QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
+
+
 class MediaView(QWidget):
-    """Header, large picture, caption and (for a video) the filmstrip."""
+    """Header, large picture (with the EXIF preview beside a photo), caption, picture actions
+    and, for a video, the shot timeline and the filmstrip."""
+
+    picture_changed = Signal()  # another picture is shown large (or none)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.item: MediaItem | None = None
         self.keyframes: list[Keyframe] = []
+        self.shots: list[Shot] = []
+        self.report: MetadataReport | None = None
+        self.index = -1  # the keyframe shown
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -215,49 +333,119 @@ class MediaView(QWidget):
         self.header.setContentsMargins(6, 4, 6, 0)
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.canvas = ImageCanvas(self)
+        self.exif_panel = ExifPreviewPanel(self)
+        self.exif_panel.hide()
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(6)
+        body.addWidget(self.canvas, 1)
+        body.addWidget(self.exif_panel)
         self.caption = QLabel()
         self.caption.setStyleSheet("color:#4b5563")
         self.caption.setContentsMargins(6, 0, 6, 0)
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.actions_bar = QWidget()
+        self.actions_layout = QHBoxLayout(self.actions_bar)
+        self.actions_layout.setContentsMargins(4, 0, 4, 0)
+        self.actions_layout.setSpacing(4)
+        self.timeline = ShotTimeline(self)
+        self.timeline.keyframe_chosen.connect(self.show_keyframe)
         self.filmstrip = Filmstrip(self)
         self.filmstrip.keyframe_chosen.connect(self.show_keyframe)
         layout.addWidget(self.header)
-        layout.addWidget(self.canvas, 1)
+        layout.addLayout(body, 1)
         layout.addWidget(self.caption)
+        layout.addWidget(self.actions_bar)
+        layout.addWidget(self.timeline)
         layout.addWidget(self.filmstrip)
         self.show_media(None, [])
 
-    def show_media(self, item: MediaItem | None, keyframes: list[Keyframe]) -> None:
-        """Show an item; the filmstrip starts with placeholders (see set_thumbnails)."""
+    def set_actions(self, picture: list[QAction], reverse: list[QAction],
+                    video: list[QAction]) -> None:
+        """Buttons for the window's actions on the picture shown: `picture` left, a "Reverse
+        search" menu of `reverse`, then `video` at the right (shown for videos only)."""
+        for act in picture:
+            self.actions_layout.addWidget(_tool_button(act))
+        menu_button = QToolButton()
+        menu_button.setText("Reverse search ▾")
+        menu_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px }")
+        menu_button.setToolTip("Search the web for this picture (opens your browser)")
+        menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(menu_button)
+        for act in reverse:
+            menu.addAction(act)
+        menu_button.setMenu(menu)
+        self.reverse_button = menu_button
+        self.actions_layout.addWidget(menu_button)
+        self.actions_layout.addStretch(1)
+        self.video_buttons = [_tool_button(act) for act in video]
+        for button in self.video_buttons:
+            self.actions_layout.addWidget(button)
+        self._update_bar()
+
+    def show_media(self, item: MediaItem | None, keyframes: list[Keyframe],
+                   shots: list[Shot] | None = None, report: MetadataReport | None = None,
+                   ) -> None:
+        """Show an item; the filmstrip starts with placeholders (see set_thumbnails) and the
+        EXIF preview panel stays hidden until set_exif_preview."""
         self.item = item
         self.keyframes = list(keyframes)
+        self.shots = list(shots or [])
+        self.report = report
+        self.index = -1
         self.filmstrip.set_keyframes(self.keyframes)
+        self.exif_panel.hide()
+        self.exif_panel.clear_preview()
         if item is None:
             self.header.setText("<span style='color:#6b7280'>No media selected</span>")
+            self.header.setToolTip("")
             self.canvas.set_image(None, "No media in this case" if not keyframes else "")
             self.caption.clear()
             self.filmstrip.hide()
+            self.timeline.hide()
+            self._update_bar()
             return
-        kind = "Video" if item.kind is MediaKind.VIDEO else "Photo"
-        extra = f" · {len(keyframes)} keyframes" if item.kind is MediaKind.VIDEO else ""
+        video = item.kind is MediaKind.VIDEO
+        kind = "Video" if video else "Photo"
+        extra = ""
+        if video:
+            preview = bool(keyframes) and all(k.shot < 0 for k in keyframes)
+            extra = (f" · {len(keyframes)} keyframes (I-frame preview)" if preview
+                     else f" · {len(self.shots)} shots · {len(keyframes)} keyframes")
+        origin = " · from the web" if item.source_url else ""
         self.header.setText(
             f"<b>{_esc(item.original_name)}</b> <span style='color:#6b7280'>· {kind} · "
-            f"{_esc(item.mime)} · {human_size(item.size)}{extra} · sha256 "
+            f"{_esc(item.mime)} · {human_size(item.size)}{extra}{origin} · sha256 "
             f"<code>{item.sha256[:16]}…</code></span>")
         self.header.setToolTip(f"sha256 {item.sha256}\nmd5 {item.md5}\nevidence copy {item.path}"
                                + (f"\nsource {item.source_url}" if item.source_url else ""))
-        if item.kind is MediaKind.IMAGE:
+        if not video:
             self.filmstrip.hide()
+            self.timeline.hide()
             self._show_file(Path(item.path))
             self.caption.setText(self._image_caption())
         else:
-            self.filmstrip.show()
+            self.filmstrip.setVisible(bool(self.keyframes))
+            self.timeline.setVisible(bool(self.keyframes))
+            self.timeline.set_video(self.shots, self.keyframes, _duration(report))
             if self.keyframes:
                 self.filmstrip.setCurrentRow(0)  # shows the first keyframe large
                 self.show_keyframe(0)
             else:
-                self.canvas.set_image(None, "No keyframes were extracted from this video")
+                self.canvas.set_image(None, "No keyframes were extracted from this video.\n"
+                                            "Use Media ▸ Keyframes… to extract them.")
                 self.caption.clear()
+        self._update_bar()
+
+    def set_exif_preview(self, item_id: int | None, image: QImage) -> None:
+        """The EXIF preview of the photo shown (ignored when another item is shown by now)."""
+        if self.item is None or self.item.id != item_id or self.item.kind is MediaKind.VIDEO:
+            return
+        if image.isNull():
+            self.exif_panel.hide()
+            return
+        self.exif_panel.set_preview(image, exif_preview_note(self.report))
+        self.exif_panel.show()
 
     def _image_caption(self) -> str:
         size = self.canvas.image_size()
@@ -275,19 +463,71 @@ class MediaView(QWidget):
     def show_keyframe(self, index: int) -> None:
         if not 0 <= index < len(self.keyframes):
             return
+        self.index = index
         kf = self.keyframes[index]
         self._show_file(Path(kf.path))
+        shot = ""
+        if kf.shot >= 0:
+            match = next((s for s in self.shots if s.index == kf.shot), None)
+            shot = f" · shot {kf.shot + 1}"
+            if match is not None:
+                shot += (f" of {len(self.shots)} ({format_timestamp(match.start)} – "
+                         f"{format_timestamp(match.end)})")
+        else:
+            shot = " · I-frame preview"
         self.caption.setText(f"Keyframe {index + 1} of {len(self.keyframes)} · "
-                             f"{format_timestamp(kf.time)} · frame {kf.frame} · "
-                             f"shot {kf.shot + 1}")
+                             f"{format_timestamp(kf.time)} · frame {kf.frame}{shot}")
+        self.timeline.set_selected(index)
         if self.filmstrip.currentRow() != index:
             self.filmstrip.blockSignals(True)
             self.filmstrip.setCurrentRow(index)
             self.filmstrip.blockSignals(False)
+        self._update_bar()
+
+    def current_keyframe(self) -> Keyframe | None:
+        if self.item is None or self.item.kind is not MediaKind.VIDEO:
+            return None
+        return self.keyframes[self.index] if 0 <= self.index < len(self.keyframes) else None
+
+    def current_picture(self) -> tuple[Path, str] | None:
+        """The file of the picture shown large and how to name it to the user."""
+        if self.item is None:
+            return None
+        if self.item.kind is MediaKind.VIDEO:
+            kf = self.current_keyframe()
+            if kf is None:
+                return None
+            return Path(kf.path), (f"the keyframe at {format_timestamp(kf.time)} of "
+                                   f"{self.item.original_name}")
+        return Path(self.item.path), f"the photo {self.item.original_name}"
 
     def set_thumbnails(self, item_id: int | None, images: list[QImage]) -> None:
         if self.item is not None and self.item.id == item_id:
             self.filmstrip.set_thumbnails(images)
+
+    def _update_bar(self) -> None:
+        has_picture = self.current_picture() is not None and self.canvas.has_image()
+        self.actions_bar.setVisible(self.item is not None)
+        for button in getattr(self, "video_buttons", []):
+            button.setVisible(self.item is not None and self.item.kind is MediaKind.VIDEO)
+        if hasattr(self, "reverse_button"):
+            self.reverse_button.setEnabled(has_picture)
+        self.picture_changed.emit()
+
+
+def _tool_button(action: QAction) -> QToolButton:
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    return button
+
+
+def _duration(report: MetadataReport | None) -> float | None:
+    text = report.value("duration") if report else None
+    try:
+        return float(text.split()[0]) if text else None
+    except ValueError:
+        return None
 
 
 def _esc(text: str) -> str:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 
 from verifier.gui.style import rating_color
 from verifier.media.keyframes import format_timestamp
-from verifier.models import AuditEvent, Match, MetadataField, Verdict
+from verifier.models import AuditEvent, Match, MetadataField, TimelineEntry, Verdict
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -100,9 +100,16 @@ def metadata_model() -> ListTableModel[MetadataField]:
 
 
 def _match_tip(m: Match) -> str:
-    return (f"{m.corpus_path}\nsha256 {m.corpus_sha256}\n{m.corpus_kind.value}, "
-            f"{m.hash_kind} distance {m.distance} of 64\n"
-            f"earliest date {m.earliest_date or 'unknown'}")
+    lines = [m.corpus_path, f"sha256 {m.corpus_sha256}",
+             f"{m.corpus_kind.value}, {m.hash_kind} distance {m.distance} of 64"]
+    if m.score is not None:
+        lines.append(f"score {m.score:.2f}" + (" · geometry confirmed" if m.confirmed else ""))
+    if m.note:
+        lines.append(m.note)
+    lines.append(f"earliest date {m.earliest_date or 'unknown'}")
+    if m.source_url:
+        lines.append(f"source {m.source_url}")
+    return "\n".join(lines)
 
 
 def matches_model() -> ListTableModel[Match]:
@@ -153,4 +160,26 @@ def audit_model() -> ListTableModel[AuditEvent]:
                            tooltip=lambda e: json.dumps(e.detail, ensure_ascii=False,
                                                         sort_keys=True, indent=2)
                            + f"\n\nhash {e.hash}\nprev {e.prev_hash or '(first)'}"),
+    ])
+
+
+def timeline_time(entry: TimelineEntry) -> str:
+    """2008-05-30T15:56:01 -> 2008-05-30 15:56:01; a local time of unknown zone says so."""
+    text = entry.time.replace("T", " ")
+    return text if entry.zone_known else f"{text} (zone unknown)"
+
+
+def timeline_model() -> ListTableModel[TimelineEntry]:
+    def tip(e: TimelineEntry) -> str:
+        lines = [f"{e.source}: {timeline_time(e)}"]
+        if e.value and e.value != e.time:
+            lines.append(f"as written: {e.value}")
+        if not e.zone_known:
+            lines.append("A local time without a zone: it may be up to 14 hours off UTC, so it "
+                         "is sorted as if it were UTC.")
+        return "\n".join(lines)
+
+    return ListTableModel([
+        Column[TimelineEntry]("Date and time", timeline_time, tooltip=tip),
+        Column[TimelineEntry]("Source", lambda e: e.source, tooltip=tip),
     ])

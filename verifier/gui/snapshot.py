@@ -15,6 +15,7 @@ from verifier.models import (
     Match,
     MediaItem,
     MetadataReport,
+    Shot,
     Verdict,
 )
 
@@ -31,6 +32,7 @@ class CaseSnapshot:
     media: list[MediaItem]
     metadata: dict[int, MetadataReport | None] = field(default_factory=dict)
     keyframes: dict[int, list[Keyframe]] = field(default_factory=dict)
+    shots: dict[int, list[Shot]] = field(default_factory=dict)
     matches: dict[int, list[Match]] = field(default_factory=dict)
     match_params: dict[int, dict[str, Any]] = field(default_factory=dict)  # None: never searched
     audit: list[AuditEvent] = field(default_factory=list)
@@ -58,6 +60,7 @@ class CaseSnapshot:
             media=media,
             metadata={i: case.metadata(i) for i in ids},
             keyframes={i: case.keyframes(i) for i in ids},
+            shots={i: case.shots(i) for i in ids},
             matches={i: case.matches(i) for i in ids},
             match_params=match_params,
             audit=audit,
@@ -69,6 +72,11 @@ class CaseSnapshot:
 
     def media_item(self, media_id: int | None) -> MediaItem | None:
         return next((m for m in self.media if m.id == media_id), None)
+
+    def media_events(self, media_id: int | None, action: str) -> list[AuditEvent]:
+        """The audit events of one action about one media item, oldest first."""
+        return [e for e in self.audit if e.action == action
+                and e.detail.get("media_id") == media_id]
 
     def current_verdict(self, claim_id: int | None) -> Verdict | None:
         if claim_id is None:
