@@ -131,10 +131,6 @@ def test_md_file(article_path: Path, tmp_path: Path) -> None:
     assert [c for c in claims if UNVERIFIABLE in c.kinds and "cannot be verified" in c.text]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/article.py:from_text: a .md article starting '# WATCH: Soleimani playing "
-    "volleyball ...' -> title 'WATCH: Soleimani playing volleyball ...' vs '# WATCH: ...' "
-    "(the Markdown heading marker is kept in the title shown in the case and the report)"))
 def test_md_title_has_no_heading_marker(article_path: Path, tmp_path: Path) -> None:
     paragraphs = _paragraphs(article_path)
     path = tmp_path / "article.md"
@@ -295,11 +291,6 @@ def test_arabic_html_page_in_windows_1256(tmp_path: Path) -> None:
     assert article.raw_sha256 == hashlib.sha256(page).hexdigest()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/article.py:_decode: the real article saved as Windows-1252 (its only "
-    "non-ASCII characters are no-break spaces, byte 0xA0) -> 'video\\xa0has surfaced' vs "
-    "'videoáhas surfaced': charset_normalizer picks cp850 (a DOS code page) and every no-break "
-    "space becomes 'á'"))
 def test_the_real_article_in_cp1252(article_path: Path, tmp_path: Path) -> None:
     text = article_path.read_text(encoding="utf-8")
     raw = text.encode("cp1252")
@@ -345,11 +336,6 @@ def test_a_page_with_no_article_text_is_refused(tmp_path: Path,
     assert_one_error_line(run_cli(capsys, "claims", path), path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/article.py:from_html: a page with only <nav> links (Home, World, Sport) and a "
-    "<footer> -> exit 2 'no article text' vs exit 0 with the article text 'Home World Sport' / "
-    "the footer line (trafilatura with favor_recall falls back to boilerplate, which "
-    "from_html accepts as the article)"))
 @pytest.mark.parametrize("part", ["nav", "footer"])
 def test_a_page_of_navigation_or_footer_only_is_refused(
         tmp_path: Path, part: str, capsys: pytest.CaptureFixture[str]) -> None:

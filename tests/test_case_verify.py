@@ -205,12 +205,6 @@ def test_verify_of_a_missing_case_exits_2(tmp_path: Path,
     assert str(missing) in result.err
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/case.py:CaseStore.verify: media evidence copy replaced by other bytes and "
-    "media.sha256 updated to match with raw sqlite (the media table has no trigger) -> exit 1 "
-    "naming the media, since the audit chain's media.added event still records the original "
-    "SHA-256, vs exit 0 'intact' (verify compares the copy only with the editable media row, "
-    "never with the hash-chained audit record; the same holds for articles.raw_sha256)"))
 def test_a_replaced_media_copy_with_a_rewritten_row_is_found(
         case: Path, capsys: pytest.CaptureFixture[str]) -> None:
     copy = _media_copy(case)

@@ -166,11 +166,6 @@ def test_hedge_words_are_cues_of_their_sentence() -> None:
     assert any(_squash(cue).lower() == "is said to" for cue in said_to.cues), said_to.cues
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/claims.py:RULES (TIME): 'Officials said Tuesday that the footage was filmed "
-    "near the border.' -> kinds include 'time' (the docstring lists weekdays as time cues) vs "
-    "('attribution', 'media'): a bare weekday, the usual wire-copy date ('said Tuesday'), is "
-    "only a cue after on/last/this/next"))
 def test_a_bare_weekday_is_a_time_cue() -> None:
     claims = find_claims("Officials said Tuesday that the footage was filmed near the border.")
     assert len(claims) == 1
@@ -456,11 +451,6 @@ def test_linking_to_an_unknown_media_item_exits_2(case: Case,
     assert case.audit_length() == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/case.py:CaseStore.add_claim: `verifier claim add CASE --start S --end E "
-    "--media 99` (no such media item) -> exit 2 with one line naming the media item vs "
-    "sqlite3.IntegrityError 'FOREIGN KEY constraint failed' traceback, exit 1 (add_claim "
-    "does not check media_id as link_media does; --media 0 fails the same way)"))
 def test_claim_add_with_an_unknown_media_item_exits_2(
         case: Case, capsys: pytest.CaptureFixture[str]) -> None:
     show = case.show(capsys)

@@ -453,11 +453,6 @@ def test_the_configured_corpus_is_used_by_check(
     assert "earlier-appearance" in _codes(_suggest(capsys, case))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/cli.py:cmd_settings: `verifier settings --corpus with.db` run in the "
-    "corpus's folder, then `verifier match PHOTO` from another folder -> the configured "
-    "corpus is used vs exit 2 'with.db: no such corpus' (the relative path is saved as "
-    "given and read against whatever the current directory is later)"))
 def test_a_relative_corpus_setting_survives_a_change_of_directory(
         built: Built, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

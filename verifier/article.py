@@ -17,6 +17,7 @@ from verifier.media.intake import fetch_url
 from verifier.models import Article
 
 MAX_ARTICLE_BYTES = 20 * 1024 * 1024
+MIN_RECALL_WORDS = 40
 _TEXT_SUFFIXES = {".txt", ".md", ".text", ".markdown", ""}
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
@@ -59,6 +60,7 @@ def from_text(text: str, source: str = "pasted", raw: bytes | None = None) -> Ar
     if not text.strip():
         raise UserError(source, "the article has no text")
     title = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    title = title.lstrip("#").strip()  # a Markdown heading
     raw = raw if raw is not None else text.encode("utf-8")
     return Article(source=source, title=title[:300], text=text,
                    raw_sha256=hashlib.sha256(raw).hexdigest())
@@ -68,9 +70,18 @@ def from_html(raw: bytes, source: str, fetched_at: str | None = None) -> Article
     import trafilatura
 
     html = _decode(raw, source)
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                      favor_recall=True)
-    text = (getattr(doc, "text", None) or "") if doc is not None else ""
+    doc: Any = None
+    text = ""
+    # The precise extractor first; the others find short or oddly built pages, but also pick up
+    # menus and footers, so their text counts only when it reads like an article.
+    for mode in ({"favor_precision": True}, {}, {"favor_recall": True}):
+        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                          **mode)
+        text = (getattr(doc, "text", None) or "") if doc is not None else ""
+        if text.strip() and (mode.get("favor_precision")
+                             or len(text.split()) >= MIN_RECALL_WORDS):
+            break
+        text = ""
     if not text.strip():
         raise UserError(source, "no article text could be found in the HTML")
     return Article(
@@ -125,6 +136,16 @@ def _decode(raw: bytes, source: str | Path) -> str:
     best = from_bytes(raw[:MAX_ARTICLE_BYTES]).best()
     if best is None:
         raise UserError(source, "the text encoding could not be recognised")
+    if best.encoding in _DOS_CODEPAGES:
+        # Short Western text fits DOS code pages as well as Windows-1252; web and newsroom
+        # text is far more often the latter (0xA0 is a no-break space there, "á" in cp850).
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
     return str(best)
+
+
+_DOS_CODEPAGES = {"cp437", "cp850", "cp852", "cp858", "cp860", "cp861", "cp863", "cp865"}
 
 

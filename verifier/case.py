@@ -220,23 +220,28 @@ class CaseStore:
 
     def audit_problems(self) -> list[str]:
         """Where the hash chain breaks: an event edited, inserted or removed."""
-        problems = []
+        return [problem for _ev, problem in self._broken_events()]
+
+    def _broken_events(self) -> list[tuple[AuditEvent, str]]:
+        broken = []
         prev = ""
         for ev in self.audit_trail():
             if ev.prev_hash != prev:
-                problems.append(f"audit event {ev.id} ({ev.action}): does not follow the event "
-                                "before it (an event was removed or inserted)")
+                broken.append((ev, f"audit event {ev.id} ({ev.action}): does not follow the "
+                                   "event before it (an event was removed or inserted)"))
             elif ev.hash != _event_hash(prev, ev.at, ev.actor, ev.action, ev.detail):
-                problems.append(f"audit event {ev.id} ({ev.action}): its content was altered")
+                broken.append((ev, f"audit event {ev.id} ({ev.action}): its content was altered"))
             prev = ev.hash
-        return problems
+        return broken
 
     def verify(self) -> list[str]:
         """Everything that no longer matches what was recorded: the audit chain, and the
         evidence copies of the media and the article. Empty when the case is intact."""
         import hashlib
 
-        problems = self.audit_problems()
+        broken = self._broken_events()
+        problems = [problem for _ev, problem in broken]
+        untrusted = {ev.id for ev, _problem in broken}
 
         def digest(path: Path) -> str | None:
             try:
@@ -244,7 +249,18 @@ class CaseStore:
             except OSError:
                 return None
 
+        # The hash-chained events are the record: the tables could be edited without them.
+        trusted = [ev for ev in self.audit_trail() if ev.id not in untrusted]
+        recorded = {ev.detail.get("media_id"): ev.detail.get("sha256")
+                    for ev in trusted if ev.action == "media.added"}
+        recorded_articles = {ev.detail.get("article_id"): ev.detail.get("sha256")
+                             for ev in trusted if ev.action == "article.imported"}
         for item in self.media():
+            if recorded.get(item.id) not in (None, item.sha256):
+                problems.append(f"media {item.id} ({item.original_name}): its recorded SHA-256 "
+                                f"was changed in the case file (audit trail says "
+                                f"{recorded.get(item.id)}, table says {item.sha256})")
+                continue
             found = digest(Path(item.path))
             if found is None:
                 problems.append(f"media {item.id} ({item.original_name}): evidence copy "
@@ -254,6 +270,11 @@ class CaseStore:
                                 f"(SHA-256 {found}, recorded {item.sha256})")
         for row in self.conn.execute("SELECT id, raw_path, raw_sha256 FROM articles"):
             if not row["raw_path"]:
+                continue
+            if recorded_articles.get(row["id"]) not in (None, row["raw_sha256"]):
+                problems.append(f"article {row['id']}: its recorded SHA-256 was changed in the "
+                                f"case file (audit trail says {recorded_articles.get(row['id'])},"
+                                f" table says {row['raw_sha256']})")
                 continue
             found = digest(self.evidence_dir / row["raw_path"])
             if found is None:
@@ -287,19 +308,25 @@ class CaseStore:
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
         suffix = ".html" if loaded.raw.lstrip()[:1] == b"<" else ".txt"
         raw_path = self.evidence_dir / f"article-{art.raw_sha256[:16]}{suffix}"
-        if not raw_path.exists():
+        written = not raw_path.exists()
+        if written:
             raw_path.write_bytes(loaded.raw)
             raw_path.chmod(0o444)
-        with db.transaction(self.conn):
-            cur = self.conn.execute(
-                "INSERT INTO articles (source, title, text, raw_sha256, raw_path, author,"
-                " published, url, fetched_at, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (art.source, art.title, art.text, art.raw_sha256, raw_path.name, art.author,
-                 art.published, art.url, art.fetched_at, now_iso()),
-            )
-            self._audit("article.imported", {"article_id": cur.lastrowid, "source": art.source,
-                                             "sha256": art.raw_sha256})
-            stored = self._insert_claims(int(cur.lastrowid or 0), claims) if claims else []
+        try:
+            with db.transaction(self.conn):
+                cur = self.conn.execute(
+                    "INSERT INTO articles (source, title, text, raw_sha256, raw_path, author,"
+                    " published, url, fetched_at, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (art.source, art.title, art.text, art.raw_sha256, raw_path.name, art.author,
+                     art.published, art.url, art.fetched_at, now_iso()),
+                )
+                self._audit("article.imported", {"article_id": cur.lastrowid,
+                                                 "source": art.source, "sha256": art.raw_sha256})
+                stored = self._insert_claims(int(cur.lastrowid or 0), claims) if claims else []
+        except BaseException:
+            if written:  # nothing points at the copy once the transaction is rolled back
+                raw_path.unlink(missing_ok=True)
+            raise
         return _replace_id(art, cur.lastrowid), stored
 
     def article(self) -> Article | None:
@@ -354,6 +381,9 @@ class CaseStore:
 
         text, start, end = self._span(start, end)
         kinds, cues = classify(text)
+        media_id = media_id or None  # 0 means "no media", as in link_media
+        if media_id is not None:
+            self.media_item(media_id)
         with db.transaction(self.conn):
             cur = self.conn.execute(
                 "INSERT INTO claims (article_id, start, end, text, kinds, cues, media_id, origin)"

@@ -55,7 +55,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:this|last|next|past|previous)\s+(?:week|month|year|weekend|night|"
         r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
         r"\b(?:yesterday|today|tonight|recently)\b|"
-        r"\b(?:on|last)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+        r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
         r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|"
         r"sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}(?:st|nd|rd|th)?\b|"
         r"\b(?:early|late|mid|in)\s+(?:january|february|march|april|may|june|july|august|"

@@ -519,7 +519,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
     from verifier.settings import load_settings, save_settings, settings_path
 
     settings = load_settings()
-    changes = {k: v for k, v in (("analyst", args.analyst), ("corpus", args.corpus))
+    corpus = str(Path(args.corpus).expanduser().resolve()) if args.corpus else None
+    changes = {k: v for k, v in (("analyst", args.analyst), ("corpus", corpus))
                if v is not None}
     if changes:
         settings = replace(settings, **changes)
