@@ -11,20 +11,20 @@ decoder's planes, no colour conversion). Three detectors look at a sliding windo
   A flash is not a cut: when, within `flash_seconds`, the picture comes back to what it was
   before the jump, both jumps are ignored.
 * **Dissolve** centred on frame c, tried at each half-window h in `dissolve_windows`: the frames
-  A = c-h and B = c+h differ in structure (contrast-normalised luma), the frame c is a genuine
+  A = c-h and B = c+h differ in structure (contrast-normalised luma); the frame c is a genuine
   mix of the two (a least-squares fit c ~ alpha*A + beta*B explains it, with both weights well
-  away from zero), the content before A and after B is steady compared with the change from A
-  to B over the same span (a pan changes all the time, a dissolve joins two steadier shots),
-  and no single frame
-  in between jumps by half the change (that is a hard cut). The cut is placed where the mix is
-  closest to half and half.
+  away from zero); over the same span on one side (before A or after B) the picture is steady
+  compared with the change from A to B, and on the other side it changes less than that (a
+  pan changes all the time; a dissolve joins two steadier shots, or a steady and a moving
+  one); no single frame in between jumps by half the change (that is a hard cut). The cut is
+  placed where the mix is closest to half and half; one transition is reported once.
 * **Fade** through black (or any near-uniform picture): a run of blank frames whose neighbours
   on both sides differ in structure; the cut is placed in the middle of the run. A run at the
   very start or end of the video is no cut, nor is a white flash (same picture both sides).
 
 Cuts closer than `min_shot_seconds` to the previous one are dropped (the earlier one stays).
-Boundaries come out in order once no later evidence can change them, a couple of seconds behind
-the decoder; memory is a fixed window of small frames.
+Boundaries come out in order once no later evidence can change them, four seconds behind the
+decoder (twice the longest dissolve window); memory is a fixed window of small frames.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class ShotParams:
     structure_change: float = 0.5
     mix_residual: float = 0.4
     steadiness: float = 0.5
+    moving_side: float = 1.0
     # Blank (fade) frames: luma standard deviation below blank_std, or dark and nearly flat.
     blank_std: float = 5.0
     dark_mean: float = 40.0
@@ -141,6 +142,7 @@ class ShotDetector:
         self.pending: list[Boundary] = []
         self.run: _Run | None = None
         self.diss_group: list[tuple[float, int, int]] = []  # (score, centre, half window)
+        self.last_dissolve: tuple[float, Boundary] | None = None
         self.last_cut_time = 0.0
         self.last_index = -1
         self.ready_before = 0
@@ -278,7 +280,10 @@ class ShotDetector:
         if self._blanks_between(c - 3 * h, c + 3 * h):
             return None
         s1, s2 = structure_diff(before, a), structure_diff(b, after)
-        if s1 is None or s2 is None or max(s1, s2) > p.steadiness * change:
+        # One side steady (a dissolve into or out of a moving shot is common); the other may
+        # move, but less than the transition changes the picture. A steady pan fails both.
+        if (s1 is None or s2 is None or min(s1, s2) > p.steadiness * change
+                or max(s1, s2) > p.moving_side * change):
             return None
         raw = raw_diff(a, b)
         jump = max(g.d for g in islice(self.buf, c - h + 1 - self.buf[0].index,
@@ -305,11 +310,20 @@ class ShotDetector:
     def _close_dissolve_group(self) -> None:
         if not self.diss_group:
             return
-        _, c, h = min(self.diss_group)
+        score, c, h = min(self.diss_group)
         self.diss_group = []
         cur = self._at(c)
-        if cur is not None:
-            self._add(Boundary(c, cur.time, "dissolve", c - h, c + h))
+        if cur is None:
+            return
+        new = Boundary(c, cur.time, "dissolve", c - h, c + h)
+        last = self.last_dissolve
+        if last is not None and c - last[1].frame <= 2 * self.h_max:
+            # The same transition seen twice (its two ends): keep the better centred one.
+            if score >= last[0] or last[1] not in self.pending:
+                return
+            self.pending.remove(last[1])
+        self.last_dissolve = (score, new)
+        self._add(new)
 
     # ------------------------------------------------------------------ fades
 
