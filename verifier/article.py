@@ -74,12 +74,11 @@ def from_html(raw: bytes, source: str, fetched_at: str | None = None) -> Article
     text = ""
     # The precise extractor first; the others find short or oddly built pages, but also pick up
     # menus and footers, so their text counts only when it reads like an article.
-    for mode in ({"favor_precision": True}, {}, {"favor_recall": True}):
+    for precision, recall in ((True, False), (False, False), (False, True)):
         doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                          **mode)
+                                          favor_precision=precision, favor_recall=recall)
         text = (getattr(doc, "text", None) or "") if doc is not None else ""
-        if text.strip() and (mode.get("favor_precision")
-                             or len(text.split()) >= MIN_RECALL_WORDS):
+        if text.strip() and (precision or len(text.split()) >= MIN_RECALL_WORDS):
             break
         text = ""
     if not text.strip():
