@@ -2,9 +2,12 @@
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tests/gui/screenshot.py \
         [--out /tmp/verifier-screenshot.png] [--tab Metadata|Matches|Verdict|History] [--photo]
+        [--keyframe N] [--find] [--media-height PX]
 
 Builds the case in a temporary folder (media from ../shared/media, never copied into the repo),
-opens it at 1400x900, lets it render (thumbnails load in the pool), grabs the window.
+opens it at 1400x900, lets it render (thumbnails and the EXIF preview load in the pool), grabs
+the window. --keyframe shows the video's keyframe N (from 1); --find then searches the case's
+corpus for it and shows the Matches tab.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tab", default="Metadata")
     parser.add_argument("--photo", action="store_true", help="show the photo, not the video")
     parser.add_argument("--size", default="1400x900")
+    parser.add_argument("--keyframe", type=int, default=0, help="show the video's keyframe N")
+    parser.add_argument("--find", action="store_true", help="find the keyframe in the corpus")
+    parser.add_argument("--media-height", type=int, default=0,
+                        help="give the media pane this many pixels of the centre column")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     video, photo = SHARED / "media" / VIDEO, SHARED / "media" / PHOTO
@@ -55,13 +62,21 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         if args.photo:
             window.select_media(built.photo_id)
+        if args.media_height:
+            total = sum(window.centre_splitter.sizes())
+            window.centre_splitter.setSizes([total - args.media_height, args.media_height])
+        if args.keyframe:
+            window.media_view.show_keyframe(args.keyframe - 1)
         tabs = window.inspector
         for n in range(tabs.count()):
             if tabs.tabText(n).lower() == args.tab.lower():
                 tabs.setCurrentIndex(n)
+        if args.find:
+            window.set_corpus(Path(tmp) / "corpus.sqlite")
+            window.find_in_corpus()
 
         def grab() -> None:
-            if window.background_busy():  # thumbnails still loading
+            if window.background_busy():  # thumbnails, the EXIF preview or a search running
                 QTimer.singleShot(100, grab)
                 return
             QTimer.singleShot(300, finish)

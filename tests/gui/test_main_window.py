@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import types
 from dataclasses import dataclass
@@ -182,12 +183,19 @@ def test_new_case_runs_check_in_a_worker_and_opens_it(qtbot: QtBot, window: Main
                                                       message_boxes: list[ShownBox]) -> None:
     video = shared_file(VIDEO)
     request = NewCaseRequest(str(video), str(ARTICLE), tmp_path / "fresh.vcase", None)
+    messages: list[str] = []
+    bar = window.job_bar
+    show = bar.set_message
+    bar.set_message = lambda text: (messages.append(text), show(text))  # type: ignore[method-assign]
     with qtbot.waitSignal(window.job_done, timeout=60_000):
         worker = window.new_case(request)
         assert worker is not None
         assert window.job_bar.isVisible()
         assert not window.new_action.isEnabled()
     assert message_boxes == []
+    # Progress names the file the user chose, never its evidence copy (<sha256>.mp4).
+    assert any(video.name in m for m in messages)
+    assert not any(re.search(r"[0-9a-f]{64}", m) for m in messages)
     assert window.snapshot is not None and window.snapshot.path == request.case_path
     assert "fresh" in window.windowTitle()
     assert request.report_path.exists()

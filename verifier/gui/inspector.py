@@ -39,6 +39,7 @@ from verifier.gui.models import (
 )
 from verifier.gui.snapshot import CaseSnapshot
 from verifier.gui.style import FLAG_BACKGROUND, FLAG_COLOR, KIND_COLORS, KIND_LABELS, claim_kind
+from verifier.media.keyframes import format_timestamp
 from verifier.models import Claim, Match, MediaItem, MetadataReport, Rating, TimelineEntry
 
 MUTED = "color:#6b7280"
@@ -329,9 +330,10 @@ class MatchesPanel(QWidget):
                                          " border-radius:4px; padding:6px")
         self.back_button = QPushButton("Show the media's stored matches")
         self.back_button.clicked.connect(self._back)
-        banner_row = QHBoxLayout()
-        banner_row.addWidget(self.search_banner, 1)
-        banner_row.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
+        banner_row = QVBoxLayout()
+        banner_row.setSpacing(4)
+        banner_row.addWidget(self.search_banner)
+        banner_row.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.summary = muted_label()
         self.model = matches_model()
         self.view = make_table(self.model, sortable=True, stretch_column=0,
@@ -393,7 +395,9 @@ class MatchesPanel(QWidget):
         if matches:
             best = matches[0]
             score = f", score {best.score:.2f}" if best.score is not None else ""
-            self.summary.setText(f"Best: {best.corpus_path} ({best.hash_kind} distance "
+            where = (f" at {format_timestamp(best.source_time)} into it"
+                     if best.source_time is not None else "")
+            self.summary.setText(f"Best: {best.corpus_path}{where} ({best.hash_kind} distance "
                                  f"{best.distance} of 64{score}). Hover a row for details.")
         else:
             self.summary.setText("Nothing in the corpus looks like this picture.")

@@ -8,7 +8,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,7 @@ from verifier.gui.media_view import (
 from verifier.gui.navigator import CLAIM, MEDIA, CaseNavigator
 from verifier.gui.reverse_search import ENGINES, plan_search
 from verifier.gui.snapshot import CaseSnapshot
-from verifier.gui.workers import JobFunction, Worker
+from verifier.gui.workers import JobFunction, OriginalNameProgress, Worker
 from verifier.media.keyframes import format_timestamp
 from verifier.models import Claim, Match, MediaItem, MediaKind
 from verifier.progress import CancelToken, Progress
@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         centre.setChildrenCollapsible(False)
         centre.setStretchFactor(0, 1)
         centre.setStretchFactor(1, 1)
-        centre.setSizes([420, 420])
+        centre.setSizes([380, 460])  # the media pane holds picture, actions, shots, filmstrip
         self.centre_splitter = centre
 
         main = QSplitter(Qt.Orientation.Horizontal)
@@ -644,10 +644,14 @@ class MainWindow(QMainWindow):
         """Run verifier.services.check in the pool, then open the new case."""
         from verifier.services import check
 
+        media_name = request.media.split("?")[0].rstrip("/").rsplit("/", 1)[-1] \
+            if is_http_url(request.media) else Path(request.media).name
+
         def job(progress: Progress, cancel: CancelToken) -> Any:
             return check(request.media, request.article, request.report_path,
                          case_path=request.case_path, corpus_path=request.corpus,
-                         progress=progress, cancel=cancel)
+                         progress=OriginalNameProgress(progress, media_name or request.media),
+                         cancel=cancel)
 
         def done(result: Any) -> None:
             self.open_case(result.case_path)
@@ -1006,7 +1010,9 @@ class MainWindow(QMainWindow):
 
         def done(matches: Any) -> None:
             self.reload()
-            found = list(matches) if isinstance(matches, list) else []
+            # The query is the keyframe: its time in the video goes beside the source's.
+            found = [m if m.query_time is not None else replace(m, query_time=keyframe.time)
+                     for m in (matches if isinstance(matches, list) else [])]
             self.show_keyframe_matches(what, corpus_path, found)
 
         try:

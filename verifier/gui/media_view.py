@@ -233,8 +233,9 @@ class ExifPreviewPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.setSpacing(6)
-        title = QLabel("<b>Embedded EXIF preview</b>")
-        title.setWordWrap(True)
+        title = QLabel("<b>EXIF thumbnail</b>")
+        title.setToolTip("The small preview the camera embedded in the EXIF when the photo was "
+                         "taken; editors often leave it unchanged.")
         self.image = QLabel()
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setMinimumHeight(60)
@@ -260,8 +261,9 @@ class ExifPreviewPanel(QFrame):
         self.image.setPixmap(pixmap)
         self.image.setToolTip(f"{image.width()} × {image.height()} px as embedded (turned as "
                               "the main picture's orientation says)")
+        enlarged = ", enlarged" if pixmap.width() > image.width() else ""
         self.note.setText(f"<span style='color:#6b7280'>{image.width()} × {image.height()} px"
-                          f"</span><br>{note_html}")
+                          f"{enlarged}</span><br>{note_html}")
 
     def clear_preview(self) -> None:
         self.preview = QImage()
@@ -407,16 +409,11 @@ class MediaView(QWidget):
             return
         video = item.kind is MediaKind.VIDEO
         kind = "Video" if video else "Photo"
-        extra = ""
-        if video:
-            preview = bool(keyframes) and all(k.shot < 0 for k in keyframes)
-            extra = (f" · {len(keyframes)} keyframes (I-frame preview)" if preview
-                     else f" · {len(self.shots)} shots · {len(keyframes)} keyframes")
         origin = " · from the web" if item.source_url else ""
         self.header.setText(
             f"<b>{_esc(item.original_name)}</b> <span style='color:#6b7280'>· {kind} · "
-            f"{_esc(item.mime)} · {human_size(item.size)}{extra}{origin} · sha256 "
-            f"<code>{item.sha256[:16]}…</code></span>")
+            f"{_esc(item.mime)} · {human_size(item.size)}{origin} · sha256 "
+            f"<code>{item.sha256[:12]}…</code></span>")
         self.header.setToolTip(f"sha256 {item.sha256}\nmd5 {item.md5}\nevidence copy {item.path}"
                                + (f"\nsource {item.source_url}" if item.source_url else ""))
         if not video:

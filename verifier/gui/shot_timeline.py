@@ -159,6 +159,9 @@ class ShotTimeline(QWidget):
                 painter.drawRect(rect.adjusted(0, 0, -1, -1))
             else:
                 painter.fillRect(rect, SEGMENT_COLORS[n % 2])
+            if n:  # a hairline between shots
+                painter.fillRect(QRect(rect.left(), rect.top(), 1, rect.height()),
+                                 QColor("#ffffff"))
         painter.setPen(QPen(TICK_COLOR, 1.5))
         for kf in self.keyframes:
             x = self.x_of(kf.time)

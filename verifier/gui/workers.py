@@ -8,6 +8,7 @@ slot is queued. The function must open its own CaseStore (SQLite connections are
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,30 @@ class SignalProgress:
 
     def message(self, text: str) -> None:
         self._signals.message.emit(text)
+
+
+_EVIDENCE_NAME = re.compile(r"\b[0-9a-f]{64}(?:\.[A-Za-z0-9]{1,10})?\b")
+
+
+class OriginalNameProgress:
+    """Progress whose messages name the original file where the core names its evidence copy
+    (stored as <sha256>.<ext>): the user never chose that name and would not recognise it."""
+
+    def __init__(self, inner: Progress, original_name: str) -> None:
+        self._inner = inner
+        self._name = original_name
+
+    def _rename(self, text: str) -> str:
+        return _EVIDENCE_NAME.sub(lambda _m: self._name, text)
+
+    def start(self, total: int | None, message: str) -> None:
+        self._inner.start(total, self._rename(message))
+
+    def advance(self, step: int = 1) -> None:
+        self._inner.advance(step)
+
+    def message(self, text: str) -> None:
+        self._inner.message(self._rename(text))
 
 
 class Worker(QRunnable):
