@@ -284,12 +284,6 @@ def test_every_rating_exports_a_valid_review(reviewed: dict[str, Reviewed],
         assert values[rating.value] < best, (rating, values)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/reports/claimreview.py:claim_reviews: an article read from a local file and "
-    "a corpus match without a source URL -> itemReviewed.appearance[].url / "
-    "firstAppearance.url are URLs or left out vs the analyst's absolute file-system paths "
-    "(article.source, earliest.corpus_path), which are not schema.org URLs and leak local "
-    "paths into a document meant for publication"))
 def test_appearance_urls_are_urls_not_local_paths(reviewed: dict[str, Reviewed]) -> None:
     from urllib.parse import urlsplit
 

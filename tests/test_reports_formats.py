@@ -282,11 +282,6 @@ def test_html_method_section_names_the_corpus(exports: dict[tuple[str, str], Exp
     assert CORPUS_NAME in method
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/reports/templates/report.html.j2 Method section: "
-    "`{{ method.corpus.items }}` resolves to the dict's .items method, so a case checked "
-    "against a 2-item corpus shows '<built-in method items of dict object at 0x...> items' "
-    "instead of '2 items' (the PDF and JSON give 2); use method.corpus['items']"))
 @pytest.mark.parametrize("kind", KINDS)
 def test_html_method_section_gives_the_corpus_size(exports: dict[tuple[str, str], Export],
                                                    kind: str) -> None:
@@ -422,11 +417,6 @@ def _data_uris(value: Any, where: str = "$") -> list[str]:
     return [where] if isinstance(value, str) and value.startswith("data:") else []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG verifier/reports/json_export.py:_strip_thumbnails: a case with a corpus match -> "
-    "no embedded pictures in the JSON (context.py: the JSON drops them) vs "
-    "media[].matches[].query_thumbnail still holds a base64 JPEG data URI (only keys named "
-    "exactly 'thumbnail' are removed)"))
 @pytest.mark.parametrize("kind", KINDS)
 def test_json_carries_no_embedded_pictures(exports: dict[tuple[str, str], Export],
                                            kind: str) -> None:

@@ -41,8 +41,9 @@ def stripped(kind: str) -> RedFlag:
     if kind == "image":
         return RedFlag(
             "metadata-stripped", "No camera metadata",
-            "The file carries no EXIF; social platforms remove it on upload, so this is typical "
-            "of a re-shared copy, not proof of manipulation.")
+            "The file carries no camera details (no capture time, make or model); social "
+            "platforms remove them on upload, so this is typical of a re-shared copy, not proof "
+            "of manipulation.")
     return RedFlag(
         "metadata-stripped", "No recording metadata",
         "The container has no creation time or device; platforms strip these on upload, so "

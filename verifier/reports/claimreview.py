@@ -5,6 +5,7 @@ automatic "Unverified" placeholder is not a review."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from verifier.models import Rating
@@ -41,9 +42,11 @@ def claim_reviews(context: dict[str, Any]) -> list[dict[str, Any]]:
         if not verdict or verdict["rating"] == Rating.UNVERIFIED.value:
             continue
         url = f"urn:uuid:{context['case']['id']}#claim-{claim['id']}"
-        appearance = {"@type": "CreativeWork",
-                      "url": article.get("url") or article.get("source") or "",
-                      "headline": article.get("title") or ""}
+        appearance: dict[str, Any] = {"@type": "CreativeWork",
+                                      "headline": article.get("title") or ""}
+        article_url = _public_url(article.get("url")) or _public_url(article.get("source"))
+        if article_url:
+            appearance["url"] = article_url
         if article.get("published"):
             appearance["datePublished"] = article["published"]
         item: dict[str, Any] = {"@type": "Claim", "appearance": [appearance],
@@ -51,11 +54,14 @@ def claim_reviews(context: dict[str, Any]) -> list[dict[str, Any]]:
         linked = media.get(claim.get("media_id"))
         earliest = linked.get("earliest_known") if linked else None
         if earliest:
-            item["firstAppearance"] = {
-                "@type": "CreativeWork",
-                "url": earliest.get("source_url") or earliest["corpus_path"],
-                "datePublished": earliest["earliest_date"],
-            }
+            first: dict[str, Any] = {"@type": "CreativeWork",
+                                     "datePublished": earliest["earliest_date"]}
+            first_url = _public_url(earliest.get("source_url"))
+            if first_url:
+                first["url"] = first_url
+            else:  # a local archive file: its name, never the analyst's path
+                first["name"] = Path(earliest["corpus_path"]).name
+            item["firstAppearance"] = first
         review: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "ClaimReview",
@@ -77,6 +83,12 @@ def claim_reviews(context: dict[str, Any]) -> list[dict[str, Any]]:
         if linked and verdict["rating"] in MEDIA_CATEGORIES:
             out.append(_media_review(linked, verdict, url))
     return out
+
+
+def _public_url(value: object) -> str | None:
+    """Only web addresses leave the desk; local paths would expose the analyst's machine."""
+    text = str(value or "")
+    return text if text.startswith(("http://", "https://")) else None
 
 
 def _media_review(m: dict[str, Any], verdict: dict[str, Any], url: str) -> dict[str, Any]:

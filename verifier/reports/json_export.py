@@ -23,7 +23,8 @@ def render_json(context: dict[str, Any]) -> str:
 
 def _strip_thumbnails(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip_thumbnails(v) for k, v in value.items() if k != "thumbnail"}
+        return {k: _strip_thumbnails(v) for k, v in value.items()
+                if not k.endswith("thumbnail")}
     if isinstance(value, list):
         return [_strip_thumbnails(v) for v in value]
     return value
