@@ -405,6 +405,14 @@ class Corpus:
         self._items[item_id] = info
         return info
 
+    def item_by_sha256(self, sha256: str) -> ItemInfo:
+        with database_errors(self.path):
+            row = self.conn.execute("SELECT id FROM items WHERE sha256 = ?",
+                                    (sha256,)).fetchone()
+        if row is None:
+            raise UserError(self.path, f"has no item with sha256 {sha256}")
+        return self.item(int(row[0]))
+
     def stored_features(self, frame_id: int) -> LocalFeatures | None:
         with database_errors(self.path):
             row = self.conn.execute("SELECT width, height, descriptors, points FROM features"

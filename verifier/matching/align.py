@@ -13,6 +13,7 @@ import numpy as np
 # Speeds tried, on a log grid from 1/4x to 4x (2 % apart), 1.0x exactly among them.
 _SPEEDS = np.unique(np.concatenate([np.exp(np.linspace(np.log(0.25), np.log(4.0), 141)),
                                     [1.0]]))
+_WEIGHT_MARGIN = 0.15  # about 5 PDQ bits at the default threshold
 _NICE_SPEEDS = (0.25, 0.5, 2 / 3, 0.75, 0.8, 0.9, 1.0, 1.1, 1.2, 1.25, 1.5, 2.0, 3.0, 4.0)
 
 
@@ -76,17 +77,71 @@ def _best_line(tq: np.ndarray, ts: np.ndarray, w: np.ndarray,
     return best
 
 
-def _refine(tq: np.ndarray, ts: np.ndarray, speed: float, offset: float) -> tuple[float, float]:
-    """Least-squares line through the inliers, snapped to a usual speed when close to one."""
+def _outside(chosen: np.ndarray, tq: np.ndarray, segments: list[Segment]) -> np.ndarray:
+    """Pairs whose query time no earlier segment covers: a later segment must explain another
+    part of the query (inside a static shot, leftovers fit any number of lines)."""
+    keep = np.ones(len(chosen), dtype=bool)
+    for seg in segments:
+        keep &= ~((tq[chosen] >= seg.query_start - 1e-6) & (tq[chosen] <= seg.query_end))
+    return chosen[keep]
+
+
+def _best_per_query(idx: np.ndarray, tq: np.ndarray, ts: np.ndarray, w: np.ndarray,
+                    speed: float, offset: float, tolerance: float) -> np.ndarray:
+    """Indices (into the full arrays) of the best pair per query time near the line: highest
+    weight, then smallest residual."""
+    residual = np.abs(ts[idx] - (speed * tq[idx] + offset))
+    near = idx[residual <= tolerance]
+    if len(near) == 0:
+        return near
+    res = np.abs(ts[near] - (speed * tq[near] + offset))
+    # Within a static shot every sample matches about as well: among the pairs within a few
+    # bits of a query frame's best, the one nearest the line is taken.
+    best_w = np.zeros(len(near))
+    for t in np.unique(tq[near]):
+        same = tq[near] == t
+        best_w[same] = w[near][same].max()
+    close = w[near] >= best_w - _WEIGHT_MARGIN
+    order = np.lexsort((res, ~close, tq[near]))
+    ordered = near[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = tq[ordered][1:] != tq[ordered][:-1]
+    return ordered[first]
+
+
+def _score_line(tq: np.ndarray, ts: np.ndarray, w: np.ndarray, speed: float, offset: float,
+                tolerance: float) -> float:
+    """Summed best weight of the distinct query times within `tolerance` of the line."""
+    near = np.abs(ts - (speed * tq + offset)) <= tolerance
+    total = 0.0
+    for t in np.unique(tq[near]):
+        total += float(w[near][tq[near] == t].max())
+    return total
+
+
+def _refine(tq: np.ndarray, ts: np.ndarray, speed: float, offset: float,
+            all_tq: np.ndarray, all_ts: np.ndarray, all_w: np.ndarray,
+            tolerance: float) -> tuple[float, float]:
+    """Least-squares line through one pair per query frame; then the usual speed (1x, 1.5x,
+    2x, ...) nearest it is preferred when it explains nearly as many frames: with samples a
+    second apart, a fitted slope wanders a few per cent."""
     if len(np.unique(tq)) >= 4 and float(tq.max() - tq.min()) >= 2.0:
         slope, intercept = np.polyfit(tq, ts, 1)
         if 0.2 < slope < 5:
             speed, offset = float(slope), float(intercept)
+    fitted = _score_line(all_tq, all_ts, all_w, speed, offset, tolerance)
+    best: tuple[float, float, float] | None = None
     for nice in _NICE_SPEEDS:
-        if abs(speed / nice - 1) <= 0.03:
-            speed = nice
-            offset = float(np.median(ts - nice * tq))
-            break
+        if abs(nice / speed - 1) > 0.2:
+            continue
+        off = float(np.median(ts - nice * tq))
+        score = _score_line(all_tq, all_ts, all_w, nice, off, tolerance)
+        if score >= 0.9 * fitted and (best is None or score > best[2] + 1e-9 or
+                                      (abs(score - best[2]) <= 1e-9 and
+                                       abs(nice / speed - 1) < abs(best[0] / speed - 1))):
+            best = (nice, off, score)
+    if best is not None:
+        return best[0], best[1]
     return speed, offset
 
 
@@ -111,23 +166,26 @@ def align(pairs: list[tuple[float, float, float]], *, tolerance: float = 1.0,
         if line is None:
             break
         speed, offset, _score = line
-        near = idx[np.abs(ts[idx] - (speed * tq[idx] + offset)) <= tolerance]
-        votes = len(np.unique(tq[near]))
-        if votes < max(min_votes, int(0.2 * first_votes)):
+        best = _outside(_best_per_query(idx, tq, ts, w, speed, offset, tolerance), tq,
+                        segments)
+        if len(best) < max(min_votes, int(0.2 * first_votes)):
             break
-        speed, offset = _refine(tq[near], ts[near], speed, offset)
-        near = idx[np.abs(ts[idx] - (speed * tq[idx] + offset)) <= tolerance]
-        if len(near) == 0:
+        # Refine on one pair per query frame (its best match near the line): keeping every
+        # neighbour within the tolerance biases the slope at the ends of the clip.
+        speed, offset = _refine(tq[best], ts[best], speed, offset, tq[idx], ts[idx], w[idx],
+                                tolerance)
+        best = _outside(_best_per_query(idx, tq, ts, w, speed, offset, tolerance), tq,
+                        segments)
+        if len(best) < max(min_votes, int(0.2 * first_votes)):
             break
-        votes = len(np.unique(tq[near]))
-        q0, q1 = float(tq[near].min()), float(tq[near].max())
-        weight = float(sum(w[near][tq[near] == t].max() for t in np.unique(tq[near])))
+        votes = len(best)
+        q0, q1 = float(tq[best].min()), float(tq[best].max())
+        weight = float(w[best].sum())
         q1_end = q1 + query_step
         segments.append(Segment(q0, q1_end, max(0.0, speed * q0 + offset),
                                 max(0.0, speed * q1_end + offset), round(speed, 2), offset,
                                 votes, weight))
         first_votes = first_votes or votes
-        # Pairs on this line (and the query times it explains) are used up.
-        used_q = np.isin(tq, tq[near])
-        remaining &= ~used_q
+        # Pairs of the query times this line explains are used up.
+        remaining &= ~np.isin(tq, tq[best])
     return segments

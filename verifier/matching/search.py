@@ -67,8 +67,10 @@ log = logging.getLogger(__name__)
 DEFAULT_PHASH_THRESHOLD = 10
 DEFAULT_TOP = 10
 QUERY_VIDEO_STEP = 0.5
-# Feature votes a frame needs to be shortlisted for a crop check.
+# Feature votes a frame needs to be shortlisted for a crop check, and how many of the query's
+# strongest features vote.
 MIN_FEATURE_VOTES = 6
+VOTE_FEATURES = 700
 _MAX_VERIFY = 12
 _MAX_QUERY_SAMPLES = 1200
 
@@ -258,11 +260,16 @@ class Matcher:
             self._feature_candidates(variants[0], candidates)
         matches = []
         ranked = sorted(candidates.values(), key=_candidate_rank)
+        confirmed = 0
         for n, cand in enumerate(ranked):
             geometry = None
             verified = "not attempted"
-            if opts.verify and n < _MAX_VERIFY:
-                geometry, verified = self._verify_candidate(variants, cand)
+            strong = cand.hash_hit is not None or cand.votes >= MIN_FEATURE_VOTES
+            # Weak candidates (merely the nearest by pHash or PDQ) are checked only while
+            # nothing is confirmed: they are the last resort for crops the votes missed.
+            if opts.verify and n < _MAX_VERIFY and (strong or not confirmed):
+                geometry, verified = self._verify_candidate(variants, cand, strong)
+                confirmed += geometry is not None
             if cand.hash_hit is None and geometry is None:
                 continue
             matches.append(self._image_match(variants, cand, geometry, verified,
@@ -351,7 +358,7 @@ class Matcher:
         if not len(features):
             return
         query = variant.features(False)
-        votes = features.vote(query.descriptors)
+        votes = features.vote(query.descriptors[:VOTE_FEATURES])
         if not votes:
             return
         index = self.corpus.frame_index
@@ -404,8 +411,8 @@ class Matcher:
             self._source_cache.popitem(last=False)
         return feats
 
-    def _verify_candidate(self, variants: list[_Variant],
-                          cand: _Candidate) -> tuple[Geometry | None, str]:
+    def _verify_candidate(self, variants: list[_Variant], cand: _Candidate,
+                          strong: bool = True) -> tuple[Geometry | None, str]:
         index = self.corpus.frame_index
         item = self.corpus.item(cand.item_id)
         t = float(index.time[cand.row])
@@ -414,9 +421,13 @@ class Matcher:
         if source is None or len(source) == 0:
             return None, "source unavailable"
         hinted_mirror = DIHEDRAL[cand.orientation].mirror
-        order = [(cand.variant, hinted_mirror), (cand.variant, not hinted_mirror)]
+        # A hash hit says which way round the copy is, and features found by the vote were
+        # the unmirrored query's; only a weak candidate is tried both ways.
+        order = [(cand.variant, hinted_mirror)]
         if cand.variant != 0:
             order.append((0, hinted_mirror))
+        if not strong:
+            order.append((cand.variant, not hinted_mirror))
         for vi, mirrored in order:
             v = variants[vi]
             geometry = verify(v.features(mirrored), source, mirrored=mirrored)
@@ -440,9 +451,38 @@ class Matcher:
         transform = _transform(orient, v, geometry, verified)
         hash_kind, distance = _headline(cand, distances)
         score = _score(cand, geometry, distances)
-        return self._make_match(item, distance, hash_kind, score, geometry is not None,
-                                transform, distances, note, source_time=None if math.isnan(t)
-                                else t)
+        span = None if math.isnan(t) else self._frame_span(v, cand)
+        match = self._make_match(item, distance, hash_kind, score, geometry is not None,
+                                 transform, distances, note,
+                                 source_time=None if math.isnan(t) else t)
+        if span is not None and span[1] > span[0]:
+            from dataclasses import replace
+
+            match = replace(match, source_start=round(span[0], 2), source_end=round(span[1], 2))
+        return match
+
+    def _frame_span(self, v: _Variant, cand: _Candidate) -> tuple[float, float] | None:
+        """The stretch of a corpus video around the best frame whose samples look the same
+        (a static shot): the picture is from somewhere in it."""
+        index = self.corpus.frame_index
+        rows = index.rows_of_item(cand.item_id)
+        rows = rows[np.argsort(index.time[rows])]
+        query = int.from_bytes(v.pdq[cand.orientation], "big")
+        dist = []
+        for r in rows:
+            code = index.pdq_code(int(r))
+            dist.append(999 if code is None or index.quality[r] < self.options.min_quality
+                        else (query ^ int.from_bytes(code, "big")).bit_count())
+        pos = int(np.nonzero(rows == cand.row)[0][0]) if cand.row in rows else None
+        if pos is None or dist[pos] >= 999:
+            return None
+        limit = dist[pos] + 6
+        lo = hi = pos
+        while lo > 0 and dist[lo - 1] <= limit:
+            lo -= 1
+        while hi + 1 < len(rows) and dist[hi + 1] <= limit:
+            hi += 1
+        return float(index.time[rows[lo]]), float(index.time[rows[hi]])
 
     def _distances(self, v: _Variant, cand: _Candidate) -> dict[str, int]:
         index = self.corpus.frame_index
@@ -518,14 +558,14 @@ class Matcher:
                     codes.append(hashes[MIRROR_INDEX if mirrored else 0])
                     origin.append((n, mirrored, cropped))
         cancel.check()
-        pairs: dict[tuple[int, bool], list[tuple[float, float, float]]] = {}
-        best_pair: dict[tuple[int, bool], tuple[int, int, int, bool]] = {}
+        # (query time, source time, weight, mirrored) per source video; stills seen in the video.
+        pairs: dict[int, list[tuple[float, float, float, bool]]] = {}
         image_hits: dict[int, tuple[int, int, int, bool]] = {}
         threshold = opts.pdq_threshold
         if codes:
             queries = np.frombuffer(b"".join(codes), dtype=np.uint8).reshape(len(codes), 32)
             distances, rows = index.pdq.search(queries, min(len(index), 48))
-            for q, (n, mirrored, cropped) in enumerate(origin):
+            for q, (n, mirrored, _cropped) in enumerate(origin):
                 tq = float(frames[n].time or 0.0)
                 for dist, row in zip(distances[q], rows[q], strict=True):
                     if dist > threshold:
@@ -538,22 +578,17 @@ class Matcher:
                         if item_id not in image_hits or dist < image_hits[item_id][0]:
                             image_hits[item_id] = (int(dist), n, int(row), mirrored)
                         continue
-                    key = (item_id, mirrored)
-                    pairs.setdefault(key, []).append((tq, ts, 1.0 - dist / (threshold + 1)))
-                    if key not in best_pair or dist < best_pair[key][0]:
-                        best_pair[key] = (int(dist), n, int(row), cropped)
+                    pairs.setdefault(item_id, []).append(
+                        (tq, ts, 1.0 - dist / (threshold + 1), mirrored))
         feature_note = None
         if not pairs and not image_hits and opts.verify:
-            feature_note = self._video_feature_pairs(frames, images, pairs, best_pair, cancel)
+            feature_note = self._video_feature_pairs(frames, images, pairs, cancel)
         matches: list[Match] = []
-        for (item_id, mirrored), item_pairs in pairs.items():
+        for item_id, item_pairs in pairs.items():
             cancel.check()
-            if (item_id, not mirrored) in pairs and \
-                    len(pairs[(item_id, not mirrored)]) > len(item_pairs):
-                continue  # the other orientation explains this source better
-            for segment in align(item_pairs, tolerance=max(1.0, step * 2), query_step=step):
-                match = self._video_match(item_id, mirrored, segment, frames, images, box,
-                                          best_pair.get((item_id, mirrored)), item_pairs,
+            simple = [(tq, ts, w) for tq, ts, w, _m in item_pairs]
+            for segment in align(simple, tolerance=max(1.0, step * 2), query_step=step):
+                match = self._video_match(item_id, segment, frames, images, box, item_pairs,
                                           feature_note)
                 if match is not None:
                     matches.append(match)
@@ -569,8 +604,7 @@ class Matcher:
         return result
 
     def _video_feature_pairs(self, frames: list[Any], images: list[np.ndarray],
-                             pairs: dict[tuple[int, bool], list[tuple[float, float, float]]],
-                             best_pair: dict[tuple[int, bool], tuple[int, int, int, bool]],
+                             pairs: dict[int, list[tuple[float, float, float, bool]]],
                              cancel: CancelToken) -> str | None:
         """No hash matched any frame: local features of a few frames (a cropped copy?)."""
         features = self.corpus.feature_index
@@ -589,31 +623,35 @@ class Matcher:
                 row = index.row_of_frame(frame_id)
                 if row is None or not index.alive[row] or math.isnan(index.time[row]):
                     continue
-                key = (int(index.item_id[row]), False)
-                pairs.setdefault(key, []).append((float(frames[n].time or 0.0),
-                                                  float(index.time[row]), min(1.0, count / 40)))
-                if key not in best_pair or -count < best_pair[key][0]:
-                    best_pair[key] = (-count, n, int(row), False)
+                pairs.setdefault(int(index.item_id[row]), []).append(
+                    (float(frames[n].time or 0.0), float(index.time[row]), min(1.0, count / 40),
+                     False))
         return "no frame matched by hash: aligned by local features (cropped copy?)" \
             if pairs else None
 
-    def _video_match(self, item_id: int, mirrored: bool, segment: Segment, frames: list[Any],
+    def _video_match(self, item_id: int, segment: Segment, frames: list[Any],
                      images: list[np.ndarray], box: tuple[int, int, int, int] | None,
-                     best: tuple[int, int, int, bool] | None,
-                     item_pairs: list[tuple[float, float, float]],
+                     item_pairs: list[tuple[float, float, float, bool]],
                      note: str | None) -> Match | None:
         index = self.corpus.frame_index
         item = self.corpus.item(item_id)
-        # The best pair on the segment's line, for verification and for the distances.
-        on_line = [(tq, ts, w) for tq, ts, w in item_pairs
-                   if abs(ts - (segment.speed * tq + segment.offset)) <= 1.5]
-        tq_best, ts_best, w_best = max(on_line or item_pairs, key=lambda p: p[2])
+        tolerance = 1.0
+        on_line = [p for p in item_pairs
+                   if abs(p[1] - (segment.speed * p[0] + segment.offset)) <= tolerance
+                   and segment.query_start - 1e-6 <= p[0] <= segment.query_end]
+        on_line = on_line or item_pairs
+        # Mirrored when the mirrored codes explain the line better (symmetric shots match both).
+        mirrored_weight = sum(p[2] for p in on_line if p[3])
+        mirrored = mirrored_weight > sum(p[2] for p in on_line if not p[3])
+        chosen = [p for p in on_line if p[3] == mirrored] or on_line
+        tq_best, ts_best, w_best, _m = max(chosen, key=lambda p: p[2])
         n = min(range(len(frames)), key=lambda i: abs(float(frames[i].time or 0.0) - tq_best))
         rows = index.rows_of_item(item_id)
-        row = int(rows[np.argmin(np.abs(index.time[rows] - ts_best))]) if len(rows) else \
-            (best[2] if best else 0)
-        distance = round((1.0 - w_best) * (self.options.pdq_threshold + 1)) if w_best <= 1 \
-            else 0
+        row = int(rows[np.argmin(np.abs(index.time[rows] - ts_best))]) if len(rows) else 0
+        distance = max(0, round((1.0 - w_best) * (self.options.pdq_threshold + 1)))
+        # Median distance over the frames on the line says more than the single best frame.
+        typical = max(0, round((1.0 - float(np.median([p[2] for p in chosen])))
+                               * (self.options.pdq_threshold + 1)))
         geometry = None
         verified = "not attempted"
         if self.options.verify:
@@ -637,12 +675,13 @@ class Matcher:
                                      "summary": segment.describe(Path(item.path).name)}
         if geometry is not None:
             transform.update(_geometry_dict(geometry))
-        distances = {PDQ: distance}
-        hash_score = max(0.0, 1.0 - distance / 64)
+            transform["mirror"] = mirrored
+        distances = {PDQ: distance, "pdq_median": typical}
+        hash_score = max(0.0, 1.0 - typical / 64)
         coverage = min(1.0, segment.votes / 6)
         score = 0.5 * hash_score * (0.5 + 0.5 * coverage)
         if geometry is not None:
-            score = 0.5 + 0.5 * max(hash_score * (0.5 + 0.5 * coverage), geometry.strength)
+            score = 0.5 + 0.25 * hash_score * (0.5 + 0.5 * coverage) + 0.25 * geometry.strength
         elif note:
             return None  # feature-only alignment that the geometry does not confirm
         return self._make_match(item, distance, PDQ, score, geometry is not None, transform,
@@ -670,7 +709,8 @@ class Matcher:
         if geometry is not None:
             transform.update(_geometry_dict(geometry))
         hash_score = max(0.0, 1.0 - dist / 64)
-        score = 0.5 + 0.5 * max(hash_score, geometry.strength) if geometry else 0.5 * hash_score
+        score = (0.5 + 0.25 * hash_score + 0.25 * geometry.strength) if geometry \
+            else 0.5 * hash_score
         return self._make_match(item, dist, PDQ, score, geometry is not None, transform,
                                 {PDQ: dist}, None, query_time=tq)
 
@@ -678,9 +718,10 @@ class Matcher:
 # ---------------------------------------------------------------- helpers
 
 
-def _candidate_rank(c: _Candidate) -> tuple[int, int, int]:
+def _candidate_rank(c: _Candidate) -> tuple[int, int, int, int]:
     hit = 0 if c.hash_hit else 1
-    return hit, c.pdq if c.pdq is not None else 999, -c.votes
+    voted = 0 if c.votes >= MIN_FEATURE_VOTES else 1
+    return hit, voted, c.pdq if c.pdq is not None else 999, -c.votes
 
 
 def _headline(cand: _Candidate, distances: dict[str, int]) -> tuple[str, int]:
@@ -695,7 +736,7 @@ def _score(cand: _Candidate, geometry: Geometry | None, distances: dict[str, int
     else:
         hash_score = max(0.0, 1.0 - distances[PHASH] / 20)
     if geometry is not None:
-        return 0.5 + 0.5 * max(hash_score, geometry.strength)
+        return 0.5 + 0.25 * hash_score + 0.25 * geometry.strength
     return 0.5 * hash_score if cand.hash_hit else 0.0
 
 
