@@ -2,12 +2,13 @@
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tests/gui/screenshot.py \
         [--out /tmp/verifier-screenshot.png] [--tab Metadata|Matches|Verdict|History] [--photo]
-        [--keyframe N] [--find] [--media-height PX]
+        [--keyframe N] [--find] [--media-height PX] [--add RELATIVE_PATH]
 
 Builds the case in a temporary folder (media from ../shared/media, never copied into the repo),
 opens it at 1400x900, lets it render (thumbnails and the EXIF preview load in the pool), grabs
 the window. --keyframe shows the video's keyframe N (from 1); --find then searches the case's
-corpus for it and shows the Matches tab.
+corpus for it and shows the Matches tab. --add adds ../shared/media/RELATIVE_PATH through the
+window (as Media ▸ Add media… does) and shows it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="1400x900")
     parser.add_argument("--keyframe", type=int, default=0, help="show the video's keyframe N")
     parser.add_argument("--find", action="store_true", help="find the keyframe in the corpus")
+    parser.add_argument("--add", default="", help="add this file (under ../shared/media)")
     parser.add_argument("--media-height", type=int, default=0,
                         help="give the media pane this many pixels of the centre column")
     args = parser.parse_args(argv)
@@ -74,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.find:
             window.set_corpus(Path(tmp) / "corpus.sqlite")
             window.find_in_corpus()
+        if args.add:
+            window.add_media([str(SHARED / "media" / args.add)])
 
         def grab() -> None:
             if window.background_busy():  # thumbnails, the EXIF preview or a search running

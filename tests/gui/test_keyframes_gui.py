@@ -220,3 +220,21 @@ def test_quick_preview_replaces_the_keyframes_and_names_the_original_file(
     shots, keyframes = stored(built_case.case_path, built_case.video_id)
     assert shots and view.timeline.segment_count() == len(shots)
     assert all(k.shot >= 0 for k in keyframes)
+
+
+def test_cancelled_extraction_leaves_the_keyframes_as_they_were(
+        qtbot: QtBot, video_window: MainWindow, built_case: BuiltCase,
+        message_boxes: list[ShownBox]) -> None:
+    shots, before = stored(built_case.case_path, built_case.video_id)
+    folder = Path(before[0].path).parent  # new runs go into folders inside it
+    files_before = sorted(folder.rglob("*"))
+    with qtbot.waitSignal(video_window.job_done, timeout=JOB_TIMEOUT):
+        worker = video_window.extract_keyframes(built_case.video_id)
+        assert worker is not None
+        video_window.job_bar.cancel_button.click()  # before the first frame is decoded
+    assert message_boxes == []
+    assert "cancelled" in video_window.statusBar().currentMessage()
+    assert stored(built_case.case_path, built_case.video_id) == (shots, before)
+    assert all(Path(k.path).is_file() for k in before)
+    assert sorted(folder.rglob("*")) == files_before  # no half-written run left behind
+    assert video_window.media_view.filmstrip.count() == len(before)

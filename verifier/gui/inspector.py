@@ -156,7 +156,7 @@ class MetadataPanel(QWidget):
 
         self.fields_model = metadata_model()
         self.fields_view = make_table(self.fields_model, stretch_column=1, wrap=True)
-        self.fields_view.clicked.connect(self._on_field_clicked)
+        self.fields_view.doubleClicked.connect(self._on_field_clicked)
 
         self.timeline_model = timeline_model()
         self.timeline_view = make_table(self.timeline_model, stretch_column=1)
@@ -200,7 +200,7 @@ class MetadataPanel(QWidget):
         splitter.addWidget(dates)
         splitter.addWidget(raw)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([230, 140, 260])
+        splitter.setSizes([260, 130, 220])
         self.splitter = splitter
 
         layout.addWidget(self.title)
@@ -216,7 +216,9 @@ class MetadataPanel(QWidget):
         else:
             self.title.setText(f"<b>{html.escape(item.original_name)}</b>"
                                + _origin_html(snapshot, item))
-        self.fields_model.set_rows(report.fields if report else [])
+        # The map address is the link above the table, not a row of it.
+        self.fields_model.set_rows([f for f in report.fields if f.name != "gps_map"]
+                                   if report else [])
         self._show_gps(report)
         self._show_flags(item, report)
         entries = _timeline_rows(report, item)
@@ -259,7 +261,7 @@ class MetadataPanel(QWidget):
                 self.map_url = ""
         link = (f" · <a href='{html.escape(self.map_url, quote=True)}'>Open in "
                 "OpenStreetMap ↗</a>" if self.map_url else "")
-        self.gps.setText(f"📍 GPS <b>{html.escape(gps.value)}</b> "
+        self.gps.setText(f"GPS <b>{html.escape(gps.value)}</b> "
                          f"<span style='{MUTED}'>({html.escape(gps.source)})</span>{link}")
         self.gps.setToolTip(self.map_url)
         self.gps.show()

@@ -187,7 +187,8 @@ class MainWindow(QMainWindow):
                       "red flags, keyframes, earlier copies in your corpus, the article's hedged "
                       "claims, verdicts with an audit trail, and a report.<br><br>"
                       "Open a case, create one from media and an article, or drop a "
-                      f"<code>{CASE_SUFFIX}</code> file here.")
+                      f"<code>{CASE_SUFFIX}</code> file here (a photo or video dropped here "
+                      "starts a new case).")
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text.setFixedWidth(620)
@@ -255,7 +256,7 @@ class MainWindow(QMainWindow):
                                    "the matches")
         self.corpus_action = action("Choose &corpus…", self.choose_corpus_dialog, None,
                                     "The corpus of known media that “Find in corpus” searches")
-        self.find_action = action("Find in corpus", self.find_in_corpus, "Ctrl+F",
+        self.find_action = action("Find in corpus", self.find_in_corpus, "Ctrl+Shift+F",
                                   "Search the corpus for the picture shown large")
         self.copy_picture_action = action("Copy", self.copy_picture, "Ctrl+Shift+C",
                                           "Copy the picture shown large to the clipboard")
