@@ -200,7 +200,7 @@ class MetadataPanel(QWidget):
         splitter.addWidget(dates)
         splitter.addWidget(raw)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([260, 130, 220])
+        splitter.setSizes([240, 160, 210])
         self.splitter = splitter
 
         layout.addWidget(self.title)

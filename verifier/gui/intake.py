@@ -162,13 +162,18 @@ class KeyframesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.setSpacing(2)
         layout.addWidget(intro)
-        layout.addSpacing(4)
+        layout.addSpacing(10)
         layout.addWidget(self.full)
         layout.addWidget(full_hint)
+        layout.addSpacing(8)
         layout.addWidget(self.fast)
         layout.addWidget(fast_hint)
+        layout.addSpacing(10)
         layout.addWidget(buttons)
+        for label in (intro, full_hint, fast_hint):  # wrapped labels: height for the width
+            label.setMinimumHeight(label.heightForWidth(self.minimumWidth() - 40))
 
     def quick_preview(self) -> bool:
         return self.fast.isChecked()
@@ -177,7 +182,7 @@ class KeyframesDialog(QDialog):
 def _hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet("color:#6b7280; margin-left:22px; margin-bottom:4px")
+    label.setStyleSheet("color:#6b7280; margin-left:22px")
     return label
 
 
