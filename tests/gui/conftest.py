@@ -79,3 +79,14 @@ def window(qtbot: QtBot, message_boxes: list[ShownBox]) -> Iterator[MainWindow]:
     win.show()
     yield win
     win.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _empty_clipboard_after(qapp: object) -> Iterator[None]:
+    """Qt crashes at exit (offscreen) when the clipboard still owns data a test put there."""
+    yield
+    from PySide6.QtGui import QGuiApplication
+
+    clipboard = QGuiApplication.clipboard()
+    if clipboard is not None:
+        clipboard.clear()
