@@ -199,8 +199,9 @@ def check(
         assert item.id is not None
         claims = import_article(case, loaded, media_id=item.id)
         corpus = Corpus(corpus_path) if corpus_path is not None else None
+        named = _NamedProgress(progress, {Path(item.path).name: item.original_name})
         try:
-            analyse_media(case, item, corpus, progress=progress, cancel=cancel)
+            analyse_media(case, item, corpus, progress=named, cancel=cancel)
         finally:
             if corpus is not None:
                 corpus.close()

@@ -277,6 +277,23 @@ def check_video_decodes(path: Path) -> None:
     raise UserError(path, "not a readable video (no frame could be decoded)")
 
 
+def _connection_reason(exc: BaseException) -> str:
+    """Plain words for requests' nested connection errors."""
+    text = str(exc).lower()
+    for needle, reason in (("refused", "connection refused"),
+                           ("name or service not known", "no such host"),
+                           ("nodename nor servname", "no such host"),
+                           ("temporary failure in name resolution", "the name could not be "
+                                                                     "looked up"),
+                           ("network is unreachable", "network unreachable"),
+                           ("no route to host", "no route to the host"),
+                           ("timed out", "timed out"),
+                           ("reset by peer", "connection reset")):
+        if needle in text:
+            return reason
+    return _short(exc)
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
@@ -427,7 +444,8 @@ def _fetch_error(url: str, exc: Exception, timed_out: bool, connect_timeout: flo
         raise UserError(url, f"the server stopped sending for more than {read_timeout:g} s"
                         ) from None
     if isinstance(exc, requests.exceptions.ConnectionError):
-        raise UserError(url, f"the server could not be reached ({_short(exc)})") from None
+        raise UserError(url, f"the server could not be reached ({_connection_reason(exc)})"
+                        ) from None
     if isinstance(exc, requests.exceptions.RequestException | urllib3.exceptions.HTTPError |
                   OSError | AttributeError | ValueError):
         raise UserError(url, f"could not be fetched ({_short(exc)})") from None
