@@ -173,6 +173,9 @@ def write_video(path: Path, frames: Iterator[np.ndarray]) -> int:
         stream = out.add_stream("libx264", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
         stream.options = {"crf": "23", "preset": "veryfast"}
+        # One slice per frame, as in every real H.264 file in ../shared/media (PyAV's default
+        # slice-threaded encoding would cut each frame in two, which changes decoding speed).
+        stream.thread_type = "FRAME"
         for arr in frames:
             frame = av.VideoFrame.from_ndarray(arr, format="rgb24")
             out.mux(stream.encode(frame))
@@ -535,18 +538,18 @@ subprocess:
 
 {speed}
 
-How the sets are made. (a) Three videos of about a minute at 1280x720, 30 frames/s (x264 CRF 23),
-each 14 segments of 3-6 s: runs of real video with no cut inside (GoldenEye shots, an animated
-MKV, camera AVIs, a thermal phone clip, phone MOV/MP4s, testvideo.mp4's stills) and real photos
-shown still, panned or zoomed (Ken Burns: camera motion that must not cut), joined by hard cuts,
-1 s dissolves and 1 s fades through black (the truth is the middle of the transition), with
-2-frame white flashes and 2-frame camera flashes (brightened x1.8) inside segments that must not
-count. Seeds 1-3, so the same videos every run. Sources were left out or trimmed where the true
-cut position would be a matter of convention: photos with no image data (flat) and the first
-frames of sample.3gp and sample_mpeg4.mp4 (a near-white picture a logo animates out of). (b) The
-videos and cuts in benchmarks/data/cuts.json: PySceneDetect's test videos (truths from its own
-lists, two hand-checked additions: testvideo.mp4's dissolve at frame 544, counter.mp4's colour
-changes) and real camera videos with no cut at all.
+How the sets are made. (a) Three videos of about a minute at 1280x720, 30 frames/s (x264 CRF 23,
+one slice per frame), each 14 segments of 3-6 s: runs of real video with no cut inside (GoldenEye
+shots, an animated MKV, camera AVIs, a thermal phone clip, phone MOV/MP4s, testvideo.mp4's stills)
+and real photos shown still, panned or zoomed (Ken Burns: camera motion that must not cut), joined
+by hard cuts, 1 s dissolves and 1 s fades through black (the truth is the middle of the
+transition), with 2-frame white flashes and 2-frame camera flashes (brightened x1.8) inside
+segments that must not count. Seeds 1-3, so the same videos every run. Sources were left out or
+trimmed where the true cut position would be a matter of convention: photos with no image data
+(flat) and the first frames of sample.3gp and sample_mpeg4.mp4 (a near-white picture a logo
+animates out of). (b) The videos and cuts in benchmarks/data/cuts.json: PySceneDetect's test videos
+(truths from its own lists, two hand-checked additions: testvideo.mp4's dissolve at frame 544,
+counter.mp4's colour changes) and real camera videos with no cut at all.
 
 Caveats. These sets were in view while the detector was written: three rules (repeated frames
 skipped in the adaptive ratio, stepped motion not a cut, equal spans in the dissolve steadiness

@@ -61,7 +61,7 @@ class KeyframeParams:
     min_segment_seconds: float = 2.0
     max_segment_seconds: float = 0.0
     # Sharpness is measured on this many frames a second (and on every I-frame).
-    candidates_per_second: float = 5.0
+    candidates_per_second: float = 4.0
     # Keyframes whose pHashes are this close (bits of 64) are merged; the earlier one stays.
     merge_distance: int = 6
     merge_colour: float = 20.0  # and their 8x8 colour thumbnails this close (mean |diff|)
