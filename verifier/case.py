@@ -435,6 +435,73 @@ class CaseStore:
                                           "merged": [c.id for c in olds]})
         return merged
 
+    # Undoing a hand edit never erases: it is one more change, with its own audit event.
+
+    def any_claim(self, claim_id: int) -> Claim:
+        """A claim whether shown or hidden (deleted, or merged into another)."""
+        row = self.conn.execute("SELECT * FROM claims WHERE id = ?", (claim_id,)).fetchone()
+        if row is None:
+            raise UserError(self.path, f"has no claim {claim_id}")
+        return _claim_row(row)
+
+    def claim_hidden(self, claim_id: int) -> bool:
+        row = self.conn.execute("SELECT deleted_at FROM claims WHERE id = ?",
+                                (claim_id,)).fetchone()
+        if row is None:
+            raise UserError(self.path, f"has no claim {claim_id}")
+        return row[0] is not None
+
+    def restore_claim(self, claim_id: int) -> Claim:
+        """Show a hidden claim again (e.g. undoing its deletion); its verdict history was kept.
+        The audit event records when it had been hidden and what it had been merged into."""
+        row = self.conn.execute("SELECT text, deleted_at, merged_into FROM claims WHERE id = ?",
+                                (claim_id,)).fetchone()
+        if row is None:
+            raise UserError(self.path, f"has no claim {claim_id}")
+        if row["deleted_at"] is None:
+            raise UserError("claim", f"claim {claim_id} is not hidden")
+        with db.transaction(self.conn):
+            self.conn.execute(
+                "UPDATE claims SET deleted_at = NULL, merged_into = NULL WHERE id = ?",
+                (claim_id,))
+            self._audit("claim.restored", {"claim_id": claim_id, "text": row["text"],
+                                           "previous": {"deleted_at": row["deleted_at"],
+                                                        "merged_into": row["merged_into"]}})
+        return self.claim(claim_id)
+
+    def unmerge_claims(self, merged_id: int) -> list[Claim]:
+        """Undo a merge: hide the claim the merge made and show the claims it replaced."""
+        merged = self.claim(merged_id)
+        parts = [int(r[0]) for r in self.conn.execute(
+            "SELECT id FROM claims WHERE merged_into = ? ORDER BY start, id", (merged_id,))]
+        if not parts:
+            raise UserError("merge", f"claim {merged_id} was not made by merging claims")
+        with db.transaction(self.conn):
+            self.conn.execute("UPDATE claims SET deleted_at = ? WHERE id = ?",
+                              (now_iso(), merged_id))
+            self.conn.execute("UPDATE claims SET deleted_at = NULL, merged_into = NULL"
+                              " WHERE merged_into = ?", (merged_id,))
+            self._audit("claims.unmerged", {"claim_id": merged_id, "restored": parts,
+                                            "previous": {"text": merged.text,
+                                                         "merged": parts}})
+        return [self.claim(i) for i in parts]
+
+    def remerge_claims(self, merged_id: int, claim_ids: list[int]) -> Claim:
+        """Redo a merge that was undone: show the merged claim again (with its verdict
+        history) and hide the claims it spans, as merge_claims did."""
+        if not self.claim_hidden(merged_id):
+            raise UserError("merge", f"claim {merged_id} is already shown")
+        olds = [self.claim(i) for i in claim_ids]
+        with db.transaction(self.conn):
+            self.conn.execute("UPDATE claims SET deleted_at = NULL WHERE id = ?", (merged_id,))
+            for c in olds:
+                self.conn.execute(
+                    "UPDATE claims SET deleted_at = ?, merged_into = ? WHERE id = ?",
+                    (now_iso(), merged_id, c.id))
+            self._audit("claims.merged", {"claim_id": merged_id,
+                                          "merged": [c.id for c in olds], "again": True})
+        return self.claim(merged_id)
+
     def _article_id(self) -> int:
         art = self.article()
         if art is None or art.id is None:

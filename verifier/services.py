@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -274,6 +275,35 @@ def record_verdict(case: CaseStore, claim_id: int, rating: str, rationale: str,
     return case.add_verdict(Verdict(claim_id, parsed, rationale.strip(),
                                     parse_confidence(confidence), evidence,
                                     evidence_items=evidence_items, reasons=codes))
+
+
+UNDO_PREFIX = "Undo: "
+_UNDO_HEAD = re.compile(r"^Undo: .*? withdrawn; (?:back to the verdict of [^.]*|no earlier "
+                        r"verdict, so back to Unverified)\.\s*")
+
+
+def restore_verdict(case: CaseStore, undone: Verdict, previous: Verdict | None) -> Verdict:
+    """Undo a verdict without erasing it: append one that restores the verdict before it
+    (rating, confidence, reasons and evidence), or Unverified when there was none. Its rationale
+    starts with "Undo: " and says what was withdrawn; the undone verdict stays in the history."""
+    withdrawn = f"{UNDO_PREFIX}“{undone.rating.value}” of {_when(undone.created_at)} withdrawn"
+    if previous is None:
+        return case.add_verdict(Verdict(
+            undone.claim_id, Rating.UNVERIFIED,
+            f"{withdrawn}; no earlier verdict, so back to Unverified.", confidence=0.0))
+    original = previous.rationale
+    while _UNDO_HEAD.match(original):  # an undo of an undo: keep the analyst's own words once
+        original = _UNDO_HEAD.sub("", original, count=1)
+    rationale = f"{withdrawn}; back to the verdict of {_when(previous.created_at)}. {original}"
+    return case.add_verdict(replace(previous, claim_id=undone.claim_id,
+                                    rationale=rationale.strip(), analyst="", created_at="",
+                                    id=None))
+
+
+def _when(iso: str) -> str:
+    """2026-11-25T04:41:23+00:00 -> 2026-11-25 04:41:23 UTC (no full stop: see _UNDO_HEAD)."""
+    text = iso.replace("T", " ")
+    return text[:-6] + " UTC" if text.endswith("+00:00") else text or "an unknown time"
 
 
 def parse_confidence(value: float | str) -> float:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QTextCursor
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -23,7 +23,7 @@ from verifier.claims import UNVERIFIABLE
 from verifier.gui.dialogs import NewCaseRequest
 from verifier.gui.main_window import MainWindow
 from verifier.media.keyframes import format_timestamp
-from verifier.models import Claim, Rating
+from verifier.models import CONFIDENCE_LEVELS, Claim, EvidenceItem, Rating
 
 pytestmark = [pytest.mark.gui, pytest.mark.shared]
 
@@ -57,9 +57,21 @@ def test_title_article_highlight_and_verdict_badge(window: MainWindow, built_cas
     # The plain sentences around the claims are not highlighted.
     assert "Agencies contributed to this report." in text
 
-    # The claim's current verdict is shown beside it in the article and in the navigator.
+    # The claim's current verdict is a badge in the margin beside it (not in the text), and in
+    # the navigator.
     after = text[text.index(plain(claim.text)) + len(claim.text):]
-    assert after.lstrip().startswith(Rating.UNVERIFIED.value)
+    assert not after.lstrip().startswith(Rating.UNVERIFIED.value)
+    margin = window.article_view.margin
+    assert margin.badge_text(claim.id) == Rating.UNVERIFIED.value
+    window.article_view.scroll_to_claim(claim.id)
+    badge = margin.badge_for(claim.id)
+    assert badge is not None and margin.rect().contains(badge.rect)
+    # ... level with the claim's first line, right of the text.
+    view = window.article_view
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.claim_position(claim.id))
+    assert badge.bar.top() == view.cursorRect(cursor).top()
+    assert margin.geometry().left() > view.viewport().geometry().right()
     assert window.navigator.badge_of(claim.id) == "Unverified"
     badges = [item.text(1) for item in window.navigator.claim_items()]
     assert "Unverified" in badges
@@ -125,10 +137,14 @@ def test_saving_a_verdict_appends_history_and_updates_navigator(
     assert panel.claim_id == claim.id
     new_rating = next(r for r in reversed(list(Rating)) if r is not Rating.UNVERIFIED)
     panel.rating.setCurrentIndex(panel.rating.findData(new_rating.value))
-    panel.confidence.setValue(80)
+    panel.confidence_buttons["high"].click()
     assert not panel.save_button.isEnabled()  # a rationale is required
     panel.rationale.setPlainText("Keyframes match an earlier broadcast; the date is wrong.")
-    panel.evidence.setText("keyframe 00:00:02.502; corpus match")
+    panel.link_ref.setText("https://example.org/earlier-broadcast?id=1")
+    panel.link_note.setText("the 2017 broadcast")
+    qtbot.mouseClick(panel.link_add, Qt.MouseButton.LeftButton)
+    panel.link_ref.setText("Seen by a colleague on TV in 2017")
+    panel.link_ref.returnPressed.emit()
     assert panel.save_button.isEnabled()
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
 
@@ -138,15 +154,16 @@ def test_saving_a_verdict_appends_history_and_updates_navigator(
         audit = case.audit_trail()
     assert len(after) == len(before) + 1
     assert after[-1].rating is new_rating
-    assert after[-1].confidence == pytest.approx(0.8)
-    assert after[-1].evidence == ("keyframe 00:00:02.502", "corpus match")
+    assert after[-1].confidence == pytest.approx(CONFIDENCE_LEVELS["high"])
+    links = [e for e in after[-1].evidence_items if e.kind in ("url", "note")]
+    assert links == [EvidenceItem("url", "https://example.org/earlier-broadcast?id=1",
+                                  "the 2017 broadcast"),
+                     EvidenceItem("note", "Seen by a colleague on TV in 2017")]
     assert audit[-1].action == "verdict.recorded"
     assert window.navigator.badge_of(claim.id) == new_rating.value
     assert window.inspector.history.verdicts_model.rowCount() == len(after)
     assert panel.rationale.toPlainText() == ""
-    text = window.article_view.toPlainText()
-    after_claim = text[text.index(plain(claim.text)) + len(claim.text):]
-    assert after_claim.lstrip().startswith(new_rating.value)
+    assert window.article_view.margin.badge_text(claim.id) == new_rating.value
 
 
 def test_clicking_a_claim_in_the_article_selects_it(window: MainWindow,
@@ -155,10 +172,12 @@ def test_clicking_a_claim_in_the_article_selects_it(window: MainWindow,
     with CaseStore.open(built_case.case_path) as case:
         last = case.claims()[-1]
     assert last.id is not None
+    window.inspector.setCurrentWidget(window.inspector.metadata)
     window.article_view.anchorClicked.emit(QUrl(f"claim:{last.id}"))
     assert window.claim_id == last.id
     assert window.navigator.selected() == ("claim", last.id)
     assert window.inspector.verdict.claim_id == last.id
+    assert window.inspector.currentWidget() is window.inspector.verdict
 
 
 def test_bad_case_path_shows_a_readable_message(window: MainWindow, tmp_path: Path,

@@ -1,12 +1,13 @@
-"""Dialogs: a new case from a media file and an article."""
+"""Dialogs: a new case from a media file and an article, settings, linking a claim to media."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings, QStandardPaths, Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from verifier.case import CASE_SUFFIX
+from verifier.models import Claim, MediaItem, MediaKind
+from verifier.settings import Settings
 
 MEDIA_FILTER = ("Images and videos (*.jpg *.jpeg *.png *.gif *.webp *.tif *.tiff *.bmp *.heic "
                 "*.mp4 *.mov *.m4v *.mkv *.webm *.avi *.3gp);;All files (*)")
@@ -191,3 +194,114 @@ class NewCaseDialog(QDialog):
                                               or last_dir(), CASE_FILTER)
         if path:
             self.case.set_text(path)
+
+
+class SettingsDialog(QDialog):
+    """Who you are (written into every verdict and audit event) and your default corpus."""
+
+    def __init__(self, current: Settings, login: str, default_corpus: Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(600)
+        self.analyst = QLineEdit(current.analyst)
+        self.analyst.setPlaceholderText(f"{login} (your login name, used while this is empty)")
+        self.analyst.setClearButtonEnabled(True)
+        analyst_hint = _hint_label("Written into every verdict and audit event you record from "
+                                   "now on, in this window and on the command line. Earlier "
+                                   "records keep the name they were made with.")
+        self.corpus = PathField(f"{default_corpus} (the default)", "Browse…")
+        self.corpus.set_text(current.corpus)
+        self.corpus.button.clicked.connect(self._browse_corpus)
+        corpus_hint = _hint_label("The corpus of known media that new cases and “Find in corpus” "
+                                  "search, unless you choose another (Media ▸ Choose corpus…).")
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color:#b45309")
+        self.problem.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Analyst name", self.analyst)
+        form.addRow("", analyst_hint)
+        form.addRow("Default corpus", self.corpus)
+        form.addRow("", corpus_hint)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.corpus.edit.textChanged.connect(self._validate)
+        self._validate()
+        for label in (analyst_hint, corpus_hint):
+            label.setMinimumHeight(label.heightForWidth(self.minimumWidth() - 150))
+
+    def settings(self) -> Settings:
+        corpus = self.corpus.text()
+        return Settings(analyst=self.analyst.text().strip(),
+                        corpus=str(Path(corpus).expanduser().absolute()) if corpus else "")
+
+    def _validate(self) -> None:
+        corpus = self.corpus.text()
+        if corpus and not Path(corpus).expanduser().is_file():
+            self.problem.setText(f"No corpus file there yet: {corpus}. It is kept as your "
+                                 "default; “verifier corpus add” creates it.")
+        else:
+            self.problem.clear()
+
+    def _browse_corpus(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose your default corpus",
+                                              self.corpus.text() or last_dir(), CORPUS_FILTER)
+        if path:
+            self.corpus.set_text(path)
+
+
+class LinkMediaDialog(QDialog):
+    """Which media item a claim speaks of (or none)."""
+
+    def __init__(self, claim: Claim, media: list[MediaItem],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Link claim {claim.id} to media")
+        self.setMinimumWidth(520)
+        text = claim.text if len(claim.text) <= 160 else claim.text[:160] + "…"
+        intro = QLabel(f"Which photo or video does this claim speak of?<br><i>“{_esc(text)}”</i>"
+                       "<br><span style='color:#6b7280'>The verdict editor then lists that "
+                       "media's matches, metadata red flags and keyframes, and suggests reasons."
+                       "</span>")
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        self.choice = QComboBox()
+        self.choice.addItem("No media (unlink)", 0)
+        for item in media:
+            kind = "video" if item.kind is MediaKind.VIDEO else "photo"
+            self.choice.addItem(f"{item.id}: {item.original_name} ({kind})", item.id)
+        index = self.choice.findData(claim.media_id or 0)
+        self.choice.setCurrentIndex(max(index, 0))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Link")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.choice)
+        layout.addWidget(buttons)
+        intro.setMinimumHeight(intro.heightForWidth(self.minimumWidth() - 30))
+
+    def media_id(self) -> int | None:
+        value = self.choice.currentData()
+        return int(value) if value else None
+
+
+def _hint_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color:#6b7280")
+    return label
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QDrag, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QFormLayout,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
-    QSlider,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -28,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from verifier.gui.article_view import verdict_pill_html
+from verifier.gui.evidence import evidence_mime, match_evidence
 from verifier.gui.models import (
     ListTableModel,
     audit_model,
@@ -38,9 +36,10 @@ from verifier.gui.models import (
     verdicts_model,
 )
 from verifier.gui.snapshot import CaseSnapshot
-from verifier.gui.style import FLAG_BACKGROUND, FLAG_COLOR, KIND_COLORS, KIND_LABELS, claim_kind
+from verifier.gui.style import FLAG_BACKGROUND, FLAG_COLOR
+from verifier.gui.verdict_editor import VerdictEditor
 from verifier.media.keyframes import format_timestamp
-from verifier.models import Claim, Match, MediaItem, MetadataReport, Rating, TimelineEntry
+from verifier.models import EvidenceItem, Match, MediaItem, MetadataReport, TimelineEntry
 
 MUTED = "color:#6b7280"
 
@@ -55,6 +54,25 @@ class FitTableView(QTableView):
         self.stretch_column = stretch_column
         self.min_stretch = min_stretch
         self.max_column = max_column
+        self.drag_items: Callable[[list[int]], list[EvidenceItem]] | None = None
+
+    def set_evidence_drag(self, items: Callable[[list[int]], list[EvidenceItem]]) -> None:
+        """Rows can be dragged (onto the verdict editor) as the evidence items(rows) gives."""
+        self.drag_items = items
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        if self.drag_items is None:
+            super().startDrag(supportedActions)
+            return
+        rows = sorted({index.row() for index in self.selectedIndexes()})
+        items = self.drag_items(rows)
+        if not items:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(evidence_mime(items))
+        drag.exec(Qt.DropAction.CopyAction)
 
     def fit_columns(self) -> None:
         model = self.model()
@@ -340,6 +358,9 @@ class MatchesPanel(QWidget):
         self.model = matches_model()
         self.view = make_table(self.model, sortable=True, stretch_column=0,
                                elide=Qt.TextElideMode.ElideLeft)
+        self.model.draggable = True
+        self.view.set_evidence_drag(self.evidence_for_rows)
+        self.view.setToolTip("Drag a row onto the Verdict tab to cite it as evidence")
         layout.addLayout(banner_row)
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
@@ -408,137 +429,20 @@ class MatchesPanel(QWidget):
         self.searching = ""
         self.show_media(self._snapshot, self._item)
 
-
-# ---------------------------------------------------------------- Verdict
-
-
-class VerdictPanel(QWidget):
-    """Record a new verdict on the selected claim (the history is append-only)."""
-
-    save_requested = Signal(int, str, str, float, tuple)  # claim, rating, rationale, conf, evid.
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.claim_id: int | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(8)
-        self.claim_label = QLabel()
-        self.claim_label.setWordWrap(True)
-        self.claim_label.setTextFormat(Qt.TextFormat.RichText)
-        self.claim_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.current_label = QLabel()
-        self.current_label.setWordWrap(True)
-        self.current_label.setTextFormat(Qt.TextFormat.RichText)
-
-        form_box = QWidget()
-        form = QFormLayout(form_box)
-        form.setContentsMargins(0, 4, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.rating = QComboBox()
-        for rating in Rating:
-            self.rating.addItem(rating.value, rating.value)
-        self.confidence = QSlider(Qt.Orientation.Horizontal)
-        self.confidence.setRange(0, 100)
-        self.confidence.setSingleStep(5)
-        self.confidence.setPageStep(10)
-        self.confidence.setValue(50)
-        self.confidence_value = QLabel("50 %")
-        self.confidence_value.setMinimumWidth(self.fontMetrics().horizontalAdvance("100 %") + 4)
-        self.confidence.valueChanged.connect(
-            lambda v: self.confidence_value.setText(f"{v} %"))
-        confidence_row = QHBoxLayout()
-        confidence_row.addWidget(self.confidence, 1)
-        confidence_row.addWidget(self.confidence_value)
-        self.rationale = QPlainTextEdit()
-        self.rationale.setPlaceholderText("Why this rating? Name what you checked and found "
-                                          "(required).")
-        self.rationale.setMinimumHeight(90)
-        self.rationale.textChanged.connect(self._update_enabled)
-        self.evidence = QLineEdit()
-        self.evidence.setPlaceholderText("e.g. keyframe 00:00:02.502; reverse search result "
-                                         "URL (separate with ;)")
-        form.addRow("Rating", self.rating)
-        form.addRow("Confidence", confidence_row)
-        form.addRow("Rationale", self.rationale)
-        form.addRow("Evidence", self.evidence)
-        self.form = form_box
-
-        self.save_button = QPushButton("Save verdict")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self._on_save)
-        buttons = QHBoxLayout()
-        self.hint = muted_label("Each save appends to the claim's history; nothing is "
-                                "overwritten.")
-        buttons.addWidget(self.hint, 1)
-        buttons.addWidget(self.save_button)
-
-        layout.addWidget(section_label("Claim"))
-        layout.addWidget(self.claim_label)
-        layout.addWidget(self.current_label)
-        layout.addWidget(form_box, 1)
-        layout.addLayout(buttons)
-        self.show_claim(None, None)
-
-    def show_claim(self, snapshot: CaseSnapshot | None, claim: Claim | None) -> None:
-        changed = (claim.id if claim else None) != self.claim_id
-        self.claim_id = claim.id if claim else None
-        if snapshot is None or claim is None:
-            self.claim_label.setText(f"<span style='{MUTED}'>Select a claim in the navigator or "
-                                     "click one in the article to record a verdict.</span>")
-            self.current_label.clear()
-            self.form.setEnabled(False)
-            self._update_enabled()
-            return
-        kind = claim_kind(claim)
-        chip = (f"<span style='background-color:{KIND_COLORS[kind]}'>&nbsp;{KIND_LABELS[kind]}"
-                f"&nbsp;</span>")
-        cues = ", ".join(f"“{html.escape(c)}”" for c in claim.cues)
-        self.claim_label.setText(
-            f"<p style='margin:0'><i>“{html.escape(claim.text)}”</i></p>"
-            f"<p style='margin-top:4px; {MUTED}'>{chip} {html.escape(', '.join(claim.kinds))}"
-            f"{' · cues: ' + cues if cues else ''}</p>")
-        verdict = snapshot.current_verdict(claim.id)
-        if verdict is None:
-            self.current_label.setText(f"<span style='{MUTED}'>No verdict recorded yet.</span>")
-        else:
-            self.current_label.setText(
-                f"Current: {verdict_pill_html(verdict)} "
-                f"<span style='{MUTED}'>{round(verdict.confidence * 100)} % · "
-                f"{html.escape(verdict.analyst)} · {html.escape(verdict.created_at)}</span>")
-        self.form.setEnabled(True)
-        if changed:
-            rating = verdict.rating if verdict else Rating.UNVERIFIED
-            self.rating.setCurrentIndex(max(self.rating.findData(rating.value), 0))
-            self.confidence.setValue(round(verdict.confidence * 100) if verdict else 50)
-            self.rationale.clear()
-            self.evidence.clear()
-        self._update_enabled()
-
-    def _update_enabled(self) -> None:
-        self.save_button.setEnabled(self.claim_id is not None
-                                    and bool(self.rationale.toPlainText().strip()))
-
-    def evidence_items(self) -> tuple[str, ...]:
-        return tuple(p.strip() for p in self.evidence.text().split(";") if p.strip())
-
-    def _on_save(self) -> None:
-        if self.claim_id is None:
-            return
-        self.save_requested.emit(self.claim_id, str(self.rating.currentData() or ""),
-                                 self.rationale.toPlainText(), self.confidence.value() / 100.0,
-                                 self.evidence_items())
-
-    def saved(self) -> None:
-        """After a successful save: clear the text fields for the next entry."""
-        self.rationale.clear()
-        self.evidence.clear()
+    def evidence_for_rows(self, rows: list[int]) -> list[EvidenceItem]:
+        """The matches in these rows as evidence (a keyframe search names its keyframe)."""
+        query = f"for {self.searching}" if self.searching else ""
+        return [match_evidence(self.model.row_item(r), query) for r in rows
+                if 0 <= r < self.model.rowCount()]
 
 
 # ---------------------------------------------------------------- History
 
 
 class HistoryPanel(QWidget):
+    """The selected claim's verdicts, newest first, and the case's audit trail: what changed,
+    by whom, when, and the value it replaced."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -549,8 +453,14 @@ class HistoryPanel(QWidget):
         self.audit_label = section_label("Audit trail")
         self.audit_status = QLabel()
         self.audit_status.setWordWrap(True)
+        self.audit_status.setTextFormat(Qt.TextFormat.RichText)
+        self.only_claim = QCheckBox("Only the selected claim")
+        self.only_claim.setToolTip("Show only the events about the claim selected (its edits, "
+                                   "links and verdicts)")
+        self.only_claim.toggled.connect(lambda _on: self._show_audit())
         self.audit_model = audit_model()
-        self.audit_view = make_table(self.audit_model, stretch_column=4)  # detail
+        self.audit_view = make_table(self.audit_model, stretch_column=3)  # what changed
+        self.audit_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -560,7 +470,10 @@ class HistoryPanel(QWidget):
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(self.audit_label)
+        audit_head = QHBoxLayout()
+        audit_head.addWidget(self.audit_label, 1)
+        audit_head.addWidget(self.only_claim)
+        bottom_layout.addLayout(audit_head)
         bottom_layout.addWidget(self.audit_status)
         bottom_layout.addWidget(self.audit_view, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -569,28 +482,74 @@ class HistoryPanel(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([200, 400])
         layout.addWidget(splitter)
+        self._snapshot: CaseSnapshot | None = None
+        self._claim_id: int | None = None
+        self.integrity: tuple[str, list[str]] | None = None  # (when, problems) of a full check
         self.show_history(None, None)
 
     def show_history(self, snapshot: CaseSnapshot | None, claim_id: int | None) -> None:
+        if snapshot is None or self._snapshot is None or snapshot.path != self._snapshot.path:
+            self.integrity = None
+        self._snapshot, self._claim_id = snapshot, claim_id
         history = snapshot.history.get(claim_id, []) if snapshot and claim_id else []
         self.verdicts_model.set_rows(list(reversed(history)))  # newest first
         self.verdicts_label.setText(
-            f"Verdict history of claim {claim_id} ({len(history)})" if claim_id
+            f"Verdict history of claim {claim_id} ({len(history)}, newest first)" if claim_id
             else "Verdict history (select a claim)")
+        self._show_audit()
+
+    def _show_audit(self) -> None:
+        snapshot, claim_id = self._snapshot, self._claim_id
         audit = snapshot.audit if snapshot else []
+        if self.only_claim.isChecked() and claim_id is not None:
+            audit = [e for e in audit if _about_claim(e.detail, claim_id)]
         self.audit_model.set_rows(audit)
-        self.audit_label.setText(f"Audit trail ({len(audit)} events)")
+        total = len(snapshot.audit) if snapshot else 0
+        self.audit_label.setText(f"Audit trail ({len(audit)} of {total} events)"
+                                 if len(audit) != total else f"Audit trail ({total} events)")
+        self._show_status()
+        if audit:
+            self.audit_view.scrollToBottom()
+
+    def show_integrity(self, when: str, problems: list[str]) -> None:
+        """The result of Case ▸ Verify integrity…"""
+        self.integrity = (when, problems)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        snapshot = self._snapshot
         if snapshot is None:
             self.audit_status.clear()
-        elif snapshot.audit_intact:
+            return
+        if self.integrity is not None:
+            when, problems = self.integrity
+            if not problems:
+                self.audit_status.setText(
+                    f"<span style='color:#15803d'>✔ Verified {html.escape(when)}: the audit chain "
+                    "and every evidence copy are intact.</span>")
+            else:
+                items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+                self.audit_status.setText(
+                    f"<span style='color:#b42318; font-weight:600'>✘ Verified "
+                    f"{html.escape(when)}: {len(problems)} alteration"
+                    f"{'s' if len(problems) != 1 else ''} found</span>"
+                    f"<ul style='margin:2px 0 0 -20px; color:#b42318'>{items}</ul>")
+            return
+        if snapshot.audit_intact:
             self.audit_status.setText("<span style='color:#15803d'>✔ Hash chain intact: no "
-                                      "event was altered or removed.</span>")
+                                      "event was altered or removed.</span> <span "
+                                      f"style='{MUTED}'>Case ▸ Verify integrity… also checks the "
+                                      "evidence copies.</span>")
         else:
             self.audit_status.setText("<span style='color:#b42318; font-weight:600'>✘ Hash "
                                       "chain broken: the history was edited outside the "
-                                      "workbench.</span>")
-        if audit:
-            self.audit_view.scrollToBottom()
+                                      "workbench. Case ▸ Verify integrity… says where.</span>")
+
+
+def _about_claim(detail: dict[str, Any], claim_id: int) -> bool:
+    if detail.get("claim_id") == claim_id:
+        return True
+    return any(claim_id in (detail.get(key) or []) for key in ("merged", "restored"))
 
 
 class Inspector(QTabWidget):
@@ -598,7 +557,7 @@ class Inspector(QTabWidget):
         super().__init__(parent)
         self.metadata = MetadataPanel()
         self.matches = MatchesPanel()
-        self.verdict = VerdictPanel()
+        self.verdict = VerdictEditor()
         self.history = HistoryPanel()
         self.addTab(self.metadata, "Metadata")
         self.addTab(self.matches, "Matches")

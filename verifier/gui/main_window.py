@@ -7,11 +7,13 @@ import functools
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt, QThreadPool, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QAction,
@@ -22,6 +24,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
     QKeySequence,
+    QUndoStack,
 )
 from PySide6.QtWidgets import (
     QDialog,
@@ -46,8 +49,10 @@ from verifier.gui.dialogs import (
     CASE_FILTER,
     CORPUS_FILTER,
     MEDIA_FILTER,
+    LinkMediaDialog,
     NewCaseDialog,
     NewCaseRequest,
+    SettingsDialog,
     last_dir,
     remember_dir,
 )
@@ -70,8 +75,20 @@ from verifier.gui.media_view import (
     thumbnail_source,
 )
 from verifier.gui.navigator import CLAIM, MEDIA, CaseNavigator
+from verifier.gui.report_dialog import FORMATS, ExportDialog, ReportPreview, render_preview
 from verifier.gui.reverse_search import ENGINES, plan_search
 from verifier.gui.snapshot import CaseSnapshot
+from verifier.gui.undo import (
+    REDO_TIP,
+    UNDO_TIP,
+    AddClaimCommand,
+    DeleteClaimCommand,
+    EditSpanCommand,
+    LinkMediaCommand,
+    MergeClaimsCommand,
+    RecordVerdictCommand,
+)
+from verifier.gui.verdict_editor import VerdictDraft
 from verifier.gui.workers import JobFunction, OriginalNameProgress, Worker
 from verifier.media.keyframes import format_timestamp
 from verifier.models import Claim, Match, MediaItem, MediaKind
@@ -80,15 +97,25 @@ from verifier.progress import CancelToken, Progress
 if TYPE_CHECKING:
     from verifier.corpus import Corpus
     from verifier.services import AddedMedia
+    from verifier.settings import Settings
+    from verifier.verdicts import Suggestion
 
 log = logging.getLogger(__name__)
 
 RECENT_KEY = "recent/cases"
 MAX_RECENT = 8
-REPORT_FILTERS = {"HTML report (*.html)": "html", "JSON report (*.json)": "json"}
 STATUS_TIMEOUT_MS = 8000
 HINT_TIMEOUT_MS = 20000  # instructions the user acts on (paste into a web page)
 CORPUS_KEY = "corpus/path"
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    """What Case ▸ Verify integrity… found (CaseStore.verify)."""
+
+    problems: list[str]
+    events: int
+    media: int
 
 
 @dataclass
@@ -119,7 +146,11 @@ class MainWindow(QMainWindow):
         self._side: dict[str, Worker] = {}  # background loaders by purpose (thumbnails, ...)
         self._side_handlers: dict[str, Callable[[int | None, Any], None]] = {}
         self._side_media: dict[str, int | None] = {}
+        self._side_errors: dict[str, Callable[[str], None]] = {}
         self.corpus_override: Path | None = None  # set_corpus(); else QSettings, case, default
+        self.last_report: tuple[Path, str] | None = None  # (path, SHA-256) of the last export
+        self.undo_stack = QUndoStack(self)
+        self._suggestions: dict[int, Suggestion | None] = {}  # media id -> for this snapshot
 
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -172,8 +203,13 @@ class MainWindow(QMainWindow):
         self.navigator.article_selected.connect(self._on_article_selected)
         self.navigator.claim_selected.connect(self.select_claim)
         self.navigator.media_selected.connect(self.select_media)
-        self.article_view.claim_clicked.connect(self.select_claim)
+        self.article_view.claim_clicked.connect(self.open_verdict_editor)
+        self.article_view.claim_context.connect(self.select_claim)
+        self.article_view.selectionChanged.connect(self._update_actions)
+        self.navigator.itemSelectionChanged.connect(self._update_actions)
+        self.navigator.customContextMenuRequested.connect(self._navigator_menu)
         self.inspector.verdict.save_requested.connect(self.save_verdict)
+        self.inspector.verdict.link_requested.connect(self.link_claim_dialog)
         self.inspector.metadata.link_activated.connect(self.open_url)
         self.media_view.picture_changed.connect(self._update_actions)
 
@@ -230,7 +266,8 @@ class MainWindow(QMainWindow):
         self.demo_action = action("Open &demo case", self.open_demo, None,
                                   "Build (if needed) and open the demo case")
         self.export_action = action("&Export report…", self.export_report_dialog, "Ctrl+E",
-                                    "Write the case's report as HTML or JSON")
+                                    "Preview and write the case's report as HTML, PDF, JSON or "
+                                    "ClaimReview JSON-LD")
         self.reload_action = action("&Reload case", self.reload, QKeySequence.StandardKey.Refresh,
                                     "Read the case file again")
         self.close_action = action("&Close case", self.close_case, QKeySequence.StandardKey.Close,
@@ -238,6 +275,58 @@ class MainWindow(QMainWindow):
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit,
                                   "Quit the workbench")
         self.about_action = action("&About", self.show_about, None, "Version and licence")
+
+        # Edit: undo and redo append to the history, they never erase.
+        self.undo_action = action("&Undo", self.undo_stack.undo, "Ctrl+Z", UNDO_TIP)
+        self.redo_action = action("&Redo", self.undo_stack.redo, "Ctrl+Shift+Z", REDO_TIP)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for act, tip in ((self.undo_action, UNDO_TIP), (self.redo_action, REDO_TIP)):
+            act.setToolTip(tip)
+            act.setIconText(act.text().replace("&", ""))
+        for signal in (self.undo_stack.canUndoChanged, self.undo_stack.canRedoChanged,
+                       self.undo_stack.undoTextChanged, self.undo_stack.redoTextChanged):
+            signal.connect(self._on_undo_stack_changed)
+        self.settings_action = action("&Settings…", self.settings_dialog, "Ctrl+,",
+                                      "Your analyst name and your default corpus")
+
+        # Case: claims edited by hand, and the integrity check.
+        self.add_claim_action = action(
+            "&Add claim from selection", self.add_claim_from_selection, "Ctrl+Shift+N",
+            "Select words in the article, then add them as a claim")
+        self.add_claim_action.setIconText("Add claim")
+        self.edit_span_action = action(
+            "&Edit claim span", self.edit_claim_span, "Ctrl+Shift+E",
+            "With a claim selected, select its new words in the article, then edit its span")
+        self.edit_span_action.setIconText("Edit span")
+        self.merge_action = action(
+            "&Merge claims", self.merge_selected_claims, "Ctrl+Shift+M",
+            "Select two or more claims in the navigator (Ctrl+click), then merge them into one")
+        self.merge_action.setIconText("Merge")
+        self.delete_claim_action = action(
+            "&Delete claim", self.delete_claim, QKeySequence.StandardKey.Delete,
+            "Hide the selected claim (it stays in the case with its verdicts; Undo shows it)")
+        self.delete_claim_action.setIconText("Delete")
+        self.delete_claim_action.setShortcutContext(
+            Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.link_claim_action = action(
+            "&Link claim to media…", self.link_claim_dialog, "Ctrl+Shift+L",
+            "Which photo or video the selected claim speaks of")
+        self.link_claim_action.setIconText("Link to media…")
+        self.verify_action = action(
+            "&Verify integrity…", self.verify_integrity, None,
+            "Check the audit trail's hash chain and every evidence copy against the SHA-256 "
+            "recorded when it was added")
+        self.claim_actions = [self.add_claim_action, self.edit_span_action, self.merge_action,
+                              self.delete_claim_action, self.link_claim_action]
+        for act in self.claim_actions:
+            act.setToolTip(act.statusTip())
+        # Delete acts where claims are shown (a text field keeps its own Delete key).
+        self.navigator.addAction(self.delete_claim_action)
+        self.article_view.addAction(self.delete_claim_action)
+        self.article_pane.set_actions(
+            [*self.claim_actions, None, self.undo_action, self.redo_action],
+            [self.add_claim_action, self.edit_span_action, None, self.delete_claim_action,
+             self.link_claim_action, None, self.undo_action, self.redo_action])
 
         self.add_media_action = action(
             "&Add media…", self.add_media_dialog, "Ctrl+Shift+A",
@@ -287,6 +376,18 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.close_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.setToolTipsVisible(True)
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.settings_action)
+        case_menu = self.menuBar().addMenu("&Case")
+        case_menu.setToolTipsVisible(True)
+        for act in self.claim_actions:
+            case_menu.addAction(act)
+        case_menu.addSeparator()
+        case_menu.addAction(self.verify_action)
         media_menu = self.menuBar().addMenu("&Media")
         for act in (self.add_media_action, self.add_url_action, self.paste_action):
             media_menu.addAction(act)
@@ -311,6 +412,17 @@ class MainWindow(QMainWindow):
         self.welcome_new.setEnabled(not busy)
         self.welcome_demo.setEnabled(not busy)
         self.export_action.setEnabled(has_case and not busy)
+        self.verify_action.setEnabled(has_case and not busy)
+        has_article = has_case and self.snapshot is not None and self.snapshot.article is not None
+        claim = self.snapshot.claim(self.claim_id) if self.snapshot else None
+        for act in (self.add_claim_action, self.edit_span_action, self.merge_action):
+            act.setEnabled(has_article)
+        self.delete_claim_action.setEnabled(has_case and (claim is not None or bool(
+            self.navigator.selected_claim_ids())))
+        self.link_claim_action.setEnabled(has_case and claim is not None)
+        stack = self.undo_stack if shiboken6.isValid(self.undo_stack) else None
+        self.undo_action.setEnabled(has_case and stack is not None and stack.canUndo())
+        self.redo_action.setEnabled(has_case and stack is not None and stack.canRedo())
         self.reload_action.setEnabled(has_case)
         self.close_action.setEnabled(has_case)
         item = self.snapshot.media_item(self.media_id) if self.snapshot else None
@@ -342,6 +454,7 @@ class MainWindow(QMainWindow):
             show_exception(self, exc, f"Could not open the case {path.name}")
             return False
         self._close_store()
+        self.undo_stack.clear()  # its commands belong to the case that was open
         self.store = store
         self.claim_id = None
         self.media_id = None
@@ -353,6 +466,7 @@ class MainWindow(QMainWindow):
 
     def close_case(self) -> None:
         self._close_store()
+        self.undo_stack.clear()
         self.snapshot = None
         self.claim_id = self.media_id = None
         self._cancel_side()
@@ -383,6 +497,7 @@ class MainWindow(QMainWindow):
 
     def _show_snapshot(self, snapshot: CaseSnapshot, *, first: bool) -> None:
         self.snapshot = snapshot
+        self._suggestions = {}
         self.setWindowTitle(f"{APP_NAME} — {snapshot.name}")
         self.stack.setCurrentIndex(1)
         self.navigator.show_snapshot(snapshot)
@@ -465,31 +580,329 @@ class MainWindow(QMainWindow):
         snap = self.snapshot
         item = snap.media_item(self.media_id) if snap else None
         claim = snap.claim(self.claim_id) if snap else None
+        linked = snap.media_item(claim.media_id) if snap and claim and claim.media_id else None
+        suggestion = self.suggestion(linked.id) if linked is not None else None
         self.inspector.metadata.show_media(snap, item)
         self.inspector.matches.show_media(snap, item)
-        self.inspector.verdict.show_claim(snap, claim)
+        self.inspector.verdict.show_claim(snap, claim, suggestion, linked)
         self.inspector.history.show_history(snap, self.claim_id)
+        self._update_actions()
 
-    # ================================================================ verdicts
+    def suggestion(self, media_id: int | None) -> Suggestion | None:
+        """What the analysis of a media item supports (verifier.verdicts.suggest), read once
+        per snapshot."""
+        from verifier.verdicts import suggest
 
-    @Slot(int, str, str, float, tuple)
-    def save_verdict(self, claim_id: int, rating: str, rationale: str, confidence: float,
-                     evidence: tuple[str, ...]) -> bool:
+        if self.store is None or media_id is None:
+            return None
+        if media_id not in self._suggestions:
+            try:
+                self._suggestions[media_id] = suggest(self.store, media_id)
+            except Exception:
+                log.exception("no suggestion for media %s", media_id)
+                self._suggestions[media_id] = None
+        return self._suggestions[media_id]
+
+    # ================================================================ claims and verdicts
+
+    @Slot(int)
+    def open_verdict_editor(self, claim_id: int) -> None:
+        """A claim (or its badge) was clicked: select it and show the verdict editor."""
+        self.select_claim(claim_id)
+        if self.claim_id == claim_id:
+            self.inspector.setCurrentWidget(self.inspector.verdict)
+
+    def after_edit(self, claim_id: int | None, message: str) -> None:
+        """Show the case after a hand edit (or its undo), with claim_id selected."""
+        if claim_id is not None:
+            self.claim_id = claim_id
+        self.reload()
+        if self.claim_id is not None and self.snapshot is not None \
+                and self.snapshot.claim(self.claim_id) is not None:
+            self.navigator.select(CLAIM, self.claim_id, notify=False)
+            self.article_view.scroll_to_claim(self.claim_id)
+        self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
+        self._update_actions()
+
+    def edit_failed(self, exc: BaseException, context: str) -> None:
+        show_exception(self, exc, context)
+        self.reload()
+
+    @Slot()
+    def _on_undo_stack_changed(self, *_: object) -> None:
+        # The stack also signals while it is destroyed with the window: ignore that.
+        if shiboken6.isValid(self.undo_stack):
+            self._update_undo_texts()
+            self._update_actions()
+
+    def _update_undo_texts(self) -> None:
+        for act, label, text, tip in (
+                (self.undo_action, "&Undo", self.undo_stack.undoText(), UNDO_TIP),
+                (self.redo_action, "&Redo", self.undo_stack.redoText(), REDO_TIP)):
+            act.setText(f"{label} {text}" if text else label)
+            act.setIconText(label.replace("&", ""))
+            act.setToolTip(f"{label.replace('&', '')} {text}.\n\n{tip}" if text else tip)
+
+    def _selected_claim(self) -> Claim | None:
+        return self.snapshot.claim(self.claim_id) if self.snapshot else None
+
+    def add_claim_from_selection(self) -> Claim | None:
+        """The words selected in the article become a claim (origin "analyst")."""
+        if self.store is None:
+            return None
+        try:
+            start, end = self.article_view.selected_span()
+            claim = self.store.add_claim(start, end)
+        except Exception as exc:
+            show_exception(self, exc, "Could not add the claim")
+            return None
+        assert claim.id is not None
+        self.undo_stack.push(AddClaimCommand(self, claim.id, claim.text))
+        self.after_edit(claim.id, f"Claim {claim.id} added: “{_short(claim.text)}”. Link it to "
+                                  "the media it speaks of to see suggested reasons.")
+        return claim
+
+    def edit_claim_span(self) -> Claim | None:
+        """The selected claim now spans the words selected in the article."""
+        claim = self._selected_claim()
+        if self.store is None:
+            return None
+        if claim is None or claim.id is None:
+            show_error(self, "Select the claim first (in the navigator, or click it), then "
+                             "select its new words in the article.",
+                       context="Could not edit the claim's span")
+            return None
+        try:
+            start, end = self.article_view.selected_span()
+            edited = self.store.edit_claim(claim.id, start, end)
+        except Exception as exc:
+            show_exception(self, exc, "Could not edit the claim's span")
+            return None
+        self.undo_stack.push(EditSpanCommand(self, claim.id, (claim.start, claim.end),
+                                             (edited.start, edited.end), edited.text))
+        self.after_edit(claim.id, f"Claim {claim.id} now reads “{_short(edited.text)}” (was "
+                                  f"“{_short(claim.text)}”)")
+        return edited
+
+    def merge_selected_claims(self) -> Claim | None:
+        """The claims selected in the navigator become one spanning them all."""
+        if self.store is None:
+            return None
+        ids = self.navigator.selected_claim_ids()
+        if len(ids) < 2:
+            show_error(self, "Select two or more claims in the navigator first (Ctrl+click or "
+                             "Shift+click), then merge them.", context="Could not merge claims")
+            return None
+        try:
+            merged = self.store.merge_claims(ids)
+        except Exception as exc:
+            show_exception(self, exc, "Could not merge the claims")
+            return None
+        assert merged.id is not None
+        self.undo_stack.push(MergeClaimsCommand(self, merged.id, ids))
+        self.after_edit(merged.id, f"Claims {', '.join(map(str, ids))} merged into claim "
+                                   f"{merged.id}; they stay in the case, hidden.")
+        return merged
+
+    def delete_claim(self, claim_id: int | None = None) -> bool:
+        """Hide a claim (or the claims selected in the navigator): it stays in the case with
+        its verdict history, and Undo shows it again."""
+        if self.store is None or self.snapshot is None:
+            return False
+        ids = [claim_id] if claim_id is not None else \
+            (self.navigator.selected_claim_ids() or
+             ([self.claim_id] if self.claim_id is not None else []))
+        claims = [c for c in (self.snapshot.claim(i) for i in ids) if c is not None]
+        if not claims:
+            show_error(self, "Select the claim to delete first.",
+                       context="Could not delete the claim")
+            return False
+        if len(claims) > 1:
+            self.undo_stack.beginMacro(f"Delete {len(claims)} claims")
+        done: list[int] = []
+        try:
+            for claim in claims:
+                assert claim.id is not None
+                try:
+                    self.store.delete_claim(claim.id)
+                except Exception as exc:
+                    show_exception(self, exc, f"Could not delete claim {claim.id}")
+                    break
+                self.undo_stack.push(DeleteClaimCommand(self, claim.id, claim.text))
+                done.append(claim.id)
+        finally:
+            if len(claims) > 1:
+                self.undo_stack.endMacro()
+        if done:
+            self.claim_id = None
+            what = f"Claim {done[0]}" if len(done) == 1 else \
+                f"Claims {', '.join(map(str, done))}"
+            self.after_edit(None, f"{what} hidden: kept in the case with the verdict history "
+                                  "(Edit ▸ Undo shows it again).")
+        return bool(done)
+
+    @Slot(int)
+    def link_claim_dialog(self, claim_id: int | None = None) -> None:
+        if self.snapshot is None:
+            return
+        claim = self.snapshot.claim(claim_id if claim_id is not None else self.claim_id)
+        if claim is None or claim.id is None:
+            show_error(self, "Select the claim to link first.",
+                       context="Could not link the claim")
+            return
+        if not self.snapshot.media:
+            show_error(self, "This case has no media yet: add a photo or video first (Media ▸ "
+                             "Add media…).", context="Could not link the claim")
+            return
+        dialog = LinkMediaDialog(claim, self.snapshot.media, self)
+        try:
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                self.link_claim(claim.id, dialog.media_id())
+        finally:
+            dialog.deleteLater()
+
+    def link_claim(self, claim_id: int, media_id: int | None) -> bool:
+        """Link a claim to the media item it speaks of (None: unlink)."""
+        claim = self.snapshot.claim(claim_id) if self.snapshot else None
+        if self.store is None or claim is None:
+            return False
+        if (claim.media_id or None) == (media_id or None):
+            self.statusBar().showMessage(f"Claim {claim_id} is already linked to "
+                                         f"{'media ' + str(media_id) if media_id else 'no media'}.",
+                                         STATUS_TIMEOUT_MS)
+            return True
+        try:
+            self.store.link_media(claim_id, media_id or None)
+        except Exception as exc:
+            show_exception(self, exc, "Could not link the claim")
+            return False
+        self.undo_stack.push(LinkMediaCommand(self, claim_id, claim.media_id, media_id or None))
+        item = self.snapshot.media_item(media_id) if self.snapshot and media_id else None
+        self.after_edit(claim_id, f"Claim {claim_id} linked to {item.original_name}" if item
+                        else f"Claim {claim_id} unlinked from its media")
+        return True
+
+    @Slot(object)
+    def save_verdict(self, draft: VerdictDraft) -> bool:
+        """Append the editor's verdict to the claim's history (services.record_verdict)."""
         from verifier.services import record_verdict
 
         if self.store is None:
             return False
         try:
-            verdict = record_verdict(self.store, claim_id, rating, rationale, confidence,
-                                     tuple(evidence))
+            previous = self.store.current_verdict(draft.claim_id)
+            verdict = record_verdict(self.store, draft.claim_id, draft.rating, draft.rationale,
+                                     draft.confidence, reasons=draft.reasons,
+                                     evidence_items=draft.evidence_items)
         except Exception as exc:
             show_exception(self, exc, "Could not save the verdict")
             return False
+        self.undo_stack.push(RecordVerdictCommand(self, verdict, previous))
         self.inspector.verdict.saved()
-        self.reload()
-        self.statusBar().showMessage(
-            f"Verdict recorded on claim {claim_id}: {verdict.rating.value} "
-            f"({round(verdict.confidence * 100)} %)", STATUS_TIMEOUT_MS)
+        self.after_edit(draft.claim_id, f"Verdict recorded on claim {draft.claim_id}: "
+                                        f"{verdict.rating.value} ({verdict.confidence_label} "
+                                        f"confidence, {len(verdict.reasons)} reasons, "
+                                        f"{len(verdict.evidence_items)} pieces of evidence)")
+        return True
+
+    def _navigator_menu(self, pos: Any) -> None:
+        item = self.navigator.itemAt(pos)
+        if item is None or item.data(0, Qt.ItemDataRole.UserRole) != CLAIM:
+            return
+        menu = QMenu(self)
+        for act in (self.merge_action, self.delete_claim_action, self.link_claim_action, None,
+                    self.undo_action, self.redo_action):
+            if act is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(act)
+        menu.exec(self.navigator.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    # ---------------------------------------------------------------- integrity and settings
+
+    def verify_integrity(self) -> Worker | None:
+        """Check the audit chain and every evidence copy in the pool (CaseStore.verify) and
+        say plainly whether the case is intact or what was altered."""
+        if self.snapshot is None:
+            return None
+        case_path = self.snapshot.path
+
+        def job(progress: Progress, cancel: CancelToken) -> IntegrityReport:
+            progress.start(None, f"Verifying {case_path.name}: audit trail and evidence copies")
+            with CaseStore.open(case_path) as case:
+                return IntegrityReport(case.verify(), len(case.audit_trail()),
+                                       len(case.media()))
+
+        def done(result: Any) -> None:
+            if not isinstance(result, IntegrityReport):
+                return
+            when = time.strftime("%H:%M:%S")
+            self.inspector.history.show_integrity(f"at {when}", result.problems)
+            box = QMessageBox(self)
+            box.setWindowTitle(f"{APP_NAME} — Verify integrity")
+            if result.problems:
+                count = len(result.problems)
+                box.setIcon(QMessageBox.Icon.Warning)
+                box.setText(f"The case was altered: {count} problem{'s' if count != 1 else ''}")
+                box.setInformativeText("\n\n".join(result.problems) + "\n\nThe audit trail and "
+                                       "the SHA-256 recorded when each file was added are the "
+                                       "reference; what differs from them is listed above.")
+                self.statusBar().showMessage(f"Integrity: {count} alteration"
+                                             f"{'s' if count != 1 else ''} found",
+                                             STATUS_TIMEOUT_MS)
+            else:
+                box.setIcon(QMessageBox.Icon.Information)
+                box.setText("The case is intact")
+                box.setInformativeText(
+                    f"The audit trail's {result.events} events are chained unbroken, and the "
+                    f"evidence copies of the {result.media} media item"
+                    f"{'s' if result.media != 1 else ''} and of the article match the SHA-256 "
+                    "recorded when they were added.")
+                self.statusBar().showMessage("Integrity: intact", STATUS_TIMEOUT_MS)
+            box.setStandardButtons(QMessageBox.StandardButton.Ok)
+            box.exec()
+
+        try:
+            return self.start_job(job, "Verifying the case's integrity", done,
+                                  error_context="Could not verify the case", cancellable=False)
+        except UserError as exc:
+            show_exception(self, exc)
+            return None
+
+    def settings_dialog(self) -> None:
+        import getpass
+
+        from verifier.settings import load_settings
+
+        try:
+            login = getpass.getuser()
+        except (KeyError, OSError):
+            login = "analyst"
+        dialog = SettingsDialog(load_settings(), login, _configured_corpus(), self)
+        try:
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                self.apply_settings(dialog.settings())
+        finally:
+            dialog.deleteLater()
+
+    def apply_settings(self, settings: Settings) -> bool:
+        """Save the settings; new verdicts and audit events carry the analyst name at once."""
+        from verifier.case import current_analyst
+        from verifier.settings import save_settings
+
+        try:
+            save_settings(settings)
+        except OSError as exc:
+            show_exception(self, UserError("settings", str(exc)), "Could not save the settings")
+            return False
+        if self.store is not None:
+            self.store.actor = current_analyst()
+        if settings.corpus and Path(settings.corpus).is_file():
+            self.set_corpus(Path(settings.corpus))
+        self.statusBar().showMessage(f"Settings saved: you record as {current_analyst()}"
+                                     + (f"; default corpus {settings.corpus}"
+                                        if settings.corpus else ""), STATUS_TIMEOUT_MS)
         return True
 
     # ================================================================ jobs
@@ -588,7 +1001,8 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- background loaders
 
     def _start_side(self, key: str, media_id: int | None, fn: JobFunction,
-                    on_result: Callable[[int | None, Any], None]) -> None:
+                    on_result: Callable[[int | None, Any], None], *,
+                    on_error: Callable[[str], None] | None = None) -> None:
         """Load something for the media shown (thumbnails, the EXIF preview) in the pool; a
         newer load of the same kind replaces it and its stale result is dropped."""
         self._cancel_side(key)
@@ -596,6 +1010,10 @@ class MainWindow(QMainWindow):
         self._side[key] = worker
         self._side_media[key] = media_id
         self._side_handlers[key] = on_result
+        if on_error is not None:
+            self._side_errors[key] = on_error
+        else:
+            self._side_errors.pop(key, None)
         # Bound slots, so the results are delivered in the GUI thread.
         worker.signals.result.connect(self._on_side_result)
         worker.signals.error.connect(self._on_side_error)
@@ -614,6 +1032,11 @@ class MainWindow(QMainWindow):
     @Slot(str, str)
     def _on_side_error(self, title: str, details: str) -> None:
         log.warning("background load failed: %s\n%s", title, details)
+        sender = self.sender()
+        for key, worker in self._side.items():
+            if worker.signals is sender and key in self._side_errors:
+                self._side_errors[key](title)
+                return
 
     def _cancel_side(self, key: str | None = None) -> None:
         for name in [key] if key is not None else list(self._side):
@@ -673,19 +1096,46 @@ class MainWindow(QMainWindow):
             self.open_case(Path(path))
 
     def export_report_dialog(self) -> None:
+        dialog = self.make_export_dialog()
+        if dialog is None:
+            return
+        try:
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                remember_dir(dialog.out_path())
+                self.export_report(dialog.out_path(), dialog.fmt)
+        finally:
+            dialog.deleteLater()
+
+    def make_export_dialog(self, fmt: str = "html") -> ExportDialog | None:
+        """The export dialog, its preview rendered in the pool as the format changes."""
+        if self.snapshot is None:
+            return None
+        dialog = ExportDialog(self.snapshot.path, self, fmt)
+        available = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1040, 720
+        if available is not None:
+            width, height = min(width, available.width() - 40), min(height,
+                                                                    available.height() - 60)
+        dialog.resize(width, height)
+        dialog.preview_requested.connect(functools.partial(self._render_preview, dialog))
+        dialog.finished.connect(lambda _code: self._cancel_side("report preview"))
+        dialog.request_preview()
+        return dialog
+
+    def _render_preview(self, dialog: ExportDialog, fmt: str) -> None:
         if self.snapshot is None:
             return
-        suggested = self.snapshot.path.with_name(self.snapshot.path.stem + "-report.html")
-        path, chosen = QFileDialog.getSaveFileName(self, "Export report", str(suggested),
-                                                   ";;".join(REPORT_FILTERS))
-        if not path:
-            return
-        out = Path(path)
-        fmt = {".json": "json", ".html": "html", ".htm": "html"}.get(
-            out.suffix.lower(), REPORT_FILTERS.get(chosen, "html"))
-        if out.suffix.lower() not in (".json", ".html", ".htm"):
-            out = out.with_name(out.name + "." + fmt)
-        self.export_report(out, fmt)
+        case_path = self.snapshot.path
+
+        def job(progress: Progress, cancel: CancelToken) -> ReportPreview:
+            progress.start(None, f"Rendering the {FORMATS[fmt][0]} preview")
+            return render_preview(case_path, fmt)
+
+        def deliver(_media: int | None, result: object) -> None:
+            if isinstance(result, ReportPreview):
+                dialog.show_preview(result)
+
+        self._start_side("report preview", None, job, deliver, on_error=dialog.show_error)
 
     def export_report(self, out: Path, fmt: str) -> Worker | None:
         """Write the report in the pool (the worker opens its own connection to the case)."""
@@ -702,8 +1152,10 @@ class MainWindow(QMainWindow):
 
         def done(digest: Any) -> None:
             self.reload()
-            self.statusBar().showMessage(f"Report written to {out} (sha256 {str(digest)[:16]}…)",
-                                         STATUS_TIMEOUT_MS)
+            self.last_report = (out, str(digest))
+            label = FORMATS[fmt][0] if fmt in FORMATS else fmt.upper()
+            self.statusBar().showMessage(f"{label} report written to {out} · SHA-256 {digest} "
+                                         "(recorded in the audit trail)", 60_000)
 
         try:
             return self.start_job(job, f"Exporting {out.name}", done,
@@ -1195,14 +1647,25 @@ class MainWindow(QMainWindow):
         self._close_store()
 
 
+def _configured_corpus() -> Path:
+    """The default corpus of the settings, else the one in the user data folder."""
+    from verifier.settings import configured_corpus_path
+
+    return configured_corpus_path()
+
+
 def _default_corpus() -> Path | None:
     """The user's corpus, offered in the new-case dialog when it exists."""
     try:
-        from verifier.corpus import default_corpus_path
+        path = _configured_corpus()
     except ImportError:  # pragma: no cover - a build without the corpus module
         return None
-    path = default_corpus_path()
     return path if path.exists() else None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def first_claim(snapshot: CaseSnapshot) -> int | None:

@@ -4,12 +4,14 @@ with a shot timeline and a filmstrip; the picture shown has actions (corpus, cop
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
+    QDrag,
     QIcon,
     QImage,
     QImageReader,
@@ -33,10 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from verifier.errors import UserError
+from verifier.gui.evidence import evidence_mime, keyframe_evidence
 from verifier.gui.shot_timeline import ShotTimeline, shot_label
 from verifier.gui.style import FLAG_COLOR
 from verifier.media.keyframes import format_timestamp
-from verifier.models import Keyframe, MediaItem, MediaKind, MetadataReport, Shot
+from verifier.models import EvidenceItem, Keyframe, MediaItem, MediaKind, MetadataReport, Shot
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
 log = logging.getLogger(__name__)
@@ -181,6 +184,22 @@ class Filmstrip(QListWidget):
             " color: #1e3a8a; }"
             "QListWidget::item:hover:!selected { background: #f3f4f6; }")
         self.currentRowChanged.connect(self._on_row)
+        # A keyframe dragged onto the verdict editor is cited as evidence.
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.evidence_for: Callable[[int], EvidenceItem | None] | None = None
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        row = self.currentRow()
+        item = self.evidence_for(row) if self.evidence_for is not None and row >= 0 else None
+        if item is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(evidence_mime([item]))
+        icon = self.item(row).icon()
+        if not icon.isNull():
+            drag.setPixmap(icon.pixmap(THUMB_SIZE / 2))
+        drag.exec(Qt.DropAction.CopyAction)
 
     def set_keyframes(self, keyframes: list[Keyframe]) -> None:
         self.blockSignals(True)
@@ -190,7 +209,8 @@ class Filmstrip(QListWidget):
             item = QListWidgetItem(icon, format_timestamp(kf.time))
             item.setToolTip(f"Keyframe {n} of {len(keyframes)}\n{format_timestamp(kf.time)}"
                             f" · frame {kf.frame} · {shot_label(kf)}\n"
-                            f"sharpness {kf.sharpness:.1f} · pHash {kf.phash or '—'}\n{kf.path}")
+                            f"sharpness {kf.sharpness:.1f} · pHash {kf.phash or '—'}\n{kf.path}"
+                            "\n\nDrag it onto the Verdict tab to cite it as evidence.")
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.addItem(item)
         self.blockSignals(False)
@@ -354,6 +374,7 @@ class MediaView(QWidget):
         self.timeline.keyframe_chosen.connect(self.show_keyframe)
         self.filmstrip = Filmstrip(self)
         self.filmstrip.keyframe_chosen.connect(self.show_keyframe)
+        self.filmstrip.evidence_for = self.keyframe_evidence
         layout.addWidget(self.header)
         layout.addLayout(body, 1)
         layout.addWidget(self.caption)
@@ -480,6 +501,12 @@ class MediaView(QWidget):
             self.filmstrip.setCurrentRow(index)
             self.filmstrip.blockSignals(False)
         self._update_bar()
+
+    def keyframe_evidence(self, index: int) -> EvidenceItem | None:
+        """Keyframe index of the video shown, as a verdict cites it."""
+        if self.item is None or not 0 <= index < len(self.keyframes):
+            return None
+        return keyframe_evidence(self.item, self.keyframes[index], index, len(self.keyframes))
 
     def current_keyframe(self) -> Keyframe | None:
         if self.item is None or self.item.kind is not MediaKind.VIDEO:

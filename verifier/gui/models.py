@@ -12,7 +12,14 @@ from PySide6.QtGui import QColor
 
 from verifier.gui.style import rating_color
 from verifier.media.keyframes import format_timestamp
-from verifier.models import AuditEvent, Match, MetadataField, TimelineEntry, Verdict
+from verifier.models import (
+    AuditEvent,
+    Match,
+    MetadataField,
+    TimelineEntry,
+    Verdict,
+    confidence_label,
+)
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -35,6 +42,7 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         super().__init__()
         self._columns = list(columns)
         self._rows: list[T] = list(rows)
+        self.draggable = False  # rows can be dragged (the view supplies what they carry)
 
     def set_rows(self, rows: Sequence[T]) -> None:
         self.beginResetModel()
@@ -67,6 +75,12 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if self.draggable and index.isValid():
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -132,34 +146,137 @@ def short_time(iso: str) -> str:
     return text[:-6] if text.endswith("+00:00") else text
 
 
+def verdict_evidence(v: Verdict) -> list[str]:
+    """Every piece of evidence of a verdict, one line each."""
+    lines = [f"{e.kind}: {e.ref}" + (f" ({e.note})" if e.note else "") for e in v.evidence_items]
+    return lines + list(v.evidence)
+
+
 def verdicts_model() -> ListTableModel[Verdict]:
     return ListTableModel([
-        Column[Verdict]("Recorded", lambda v: short_time(v.created_at),
+        Column[Verdict]("Recorded (UTC)", lambda v: short_time(v.created_at),
                         sort_key=lambda v: v.created_at, tooltip=lambda v: v.created_at),
         Column[Verdict]("Rating", lambda v: v.rating.value,
                         color=lambda v: rating_color(v.rating)),
-        Column[Verdict]("Confidence", lambda v: f"{round(v.confidence * 100)} %",
-                        sort_key=lambda v: v.confidence, align_right=True),
+        Column[Verdict]("Confidence", lambda v: v.confidence_label,
+                        sort_key=lambda v: v.confidence,
+                        tooltip=lambda v: f"{v.confidence:.2f}"),
         Column[Verdict]("Analyst", lambda v: v.analyst),
         Column[Verdict]("Rationale", lambda v: v.rationale.replace("\n", " "),
                         tooltip=lambda v: v.rationale),
-        Column[Verdict]("Evidence", lambda v: "; ".join(v.evidence)),
+        Column[Verdict]("Reasons", lambda v: ", ".join(v.reasons),
+                        tooltip=lambda v: "\n".join(v.reasons) or "none"),
+        Column[Verdict]("Evidence", lambda v: "; ".join(verdict_evidence(v)),
+                        tooltip=lambda v: "\n".join(verdict_evidence(v)) or "none"),
     ])
+
+
+def _quote(text: object, limit: int = 90) -> str:
+    value = str(text or "").replace("\n", " ")
+    return f"“{value[:limit]}…”" if len(value) > limit else f"“{value}”"
+
+
+def _ids(values: object) -> str:
+    return ", ".join(str(v) for v in values) if isinstance(values, list | tuple) else str(values)
+
+
+def describe_event(event: AuditEvent) -> tuple[str, str]:
+    """(what happened, the previous value) of an audit event in plain words; the raw detail
+    is in the tooltip."""
+    d = event.detail
+    claim = f"claim {d.get('claim_id')}"
+    previous = d.get("previous")
+    what, before = "", ""
+    if event.action == "case.created":
+        what = f"Case created: {d.get('name', '')}"
+    elif event.action == "article.imported":
+        what = (f"Article imported from {d.get('source', '?')} "
+                f"(SHA-256 {str(d.get('sha256'))[:12]}…)")
+    elif event.action == "claims.found":
+        what = f"{d.get('count', 0)} claims found by the rules"
+    elif event.action == "claim.added":
+        what = f"Claim {d.get('claim_id')} added: {_quote(d.get('text'))}"
+    elif event.action == "claim.edited":
+        what = f"Span of {claim} set to {_quote(d.get('text'))}"
+        if isinstance(previous, dict):
+            before = _quote(previous.get("text"))
+    elif event.action == "claim.deleted":
+        what = f"Claim {d.get('claim_id')} hidden (kept with its verdicts)"
+        if isinstance(previous, dict):
+            before = f"shown: {_quote(previous.get('text'))}"
+    elif event.action == "claim.restored":
+        what = f"Claim {d.get('claim_id')} shown again: {_quote(d.get('text'))}"
+        if isinstance(previous, dict):
+            into = previous.get("merged_into")
+            before = f"hidden since {short_time(str(previous.get('deleted_at') or '?'))}" + (
+                f", merged into claim {into}" if into else "")
+    elif event.action == "claims.merged":
+        again = " again" if d.get("again") else ""
+        what = f"Claims {_ids(d.get('merged', []))} merged{again} into claim {d.get('claim_id')}"
+        before = f"claims {_ids(d.get('merged', []))} shown"
+    elif event.action == "claims.unmerged":
+        what = (f"Merge undone: claim {d.get('claim_id')} hidden, claims "
+                f"{_ids(d.get('restored', []))} shown again")
+        if isinstance(previous, dict):
+            before = f"claim {d.get('claim_id')}: {_quote(previous.get('text'))}"
+    elif event.action == "claim.media_linked":
+        media = d.get("media_id")
+        what = f"{claim.capitalize()} linked to media {media}" if media else \
+            f"{claim.capitalize()} unlinked from its media"
+        before = f"media {previous}" if previous else "no media"
+    elif event.action == "verdict.recorded":
+        conf = d.get("confidence")
+        level = f" ({confidence_label(float(conf))} confidence)" if isinstance(conf, int | float) \
+            else ""
+        what = f"Verdict on {claim}: {d.get('rating')}{level}"
+        reasons = d.get("reasons") or []
+        if reasons:
+            what += "; reasons " + ", ".join(str(r) for r in reasons)
+        before = str(previous) if previous else "no verdict"
+    elif event.action == "report.exported":
+        what = (f"{str(d.get('format', '')).upper()} report exported to {d.get('path', '?')} "
+                f"(SHA-256 {d.get('sha256', '?')})")
+    elif event.action == "media.added":
+        what = f"Media {d.get('media_id')} added: {d.get('name', '')}"
+    elif event.action == "media.intake":
+        source = d.get("source", "")
+        known = " (already in the case)" if d.get("already_in_case") else ""
+        what = f"Media {d.get('media_id')} taken in from {d.get('origin', '?')} {source}{known}"
+    elif event.action == "metadata.extracted":
+        flags = d.get("flags") or []
+        what = f"Metadata of media {d.get('media_id')} read" + (
+            f"; red flags {', '.join(str(f) for f in flags)}" if flags else "; no red flag")
+    elif event.action == "keyframes.extracted":
+        what = (f"{d.get('keyframes', 0)} keyframes from {d.get('shots', 0)} shots of media "
+                f"{d.get('media_id')}")
+    elif event.action == "matches.found":
+        corpus = (d.get("params") or {}).get("corpus", "the corpus")
+        what = f"{d.get('count', 0)} corpus matches for media {d.get('media_id')} in {corpus}"
+    elif event.action == "keyframe.matched":
+        what = (f"Keyframe at {_time(d.get('time'))} of media {d.get('media_id')} searched: "
+                f"{d.get('count', 0)} matches")
+    if not what:
+        what = f"{event.action}: " + json.dumps(d, ensure_ascii=False, sort_keys=True)
+        if previous is not None:
+            before = json.dumps(previous, ensure_ascii=False, sort_keys=True)
+    return what, before
+
+
+def _audit_tip(e: AuditEvent) -> str:
+    return (json.dumps(e.detail, ensure_ascii=False, sort_keys=True, indent=2)
+            + f"\n\nhash {e.hash}\nprev {e.prev_hash or '(first)'}")
 
 
 def audit_model() -> ListTableModel[AuditEvent]:
     return ListTableModel([
         Column[AuditEvent]("#", lambda e: str(e.id or ""), sort_key=lambda e: e.id,
                            align_right=True),
-        Column[AuditEvent]("Time", lambda e: short_time(e.at), sort_key=lambda e: e.at,
+        Column[AuditEvent]("Time (UTC)", lambda e: short_time(e.at), sort_key=lambda e: e.at,
                            tooltip=lambda e: e.at),
         Column[AuditEvent]("Actor", lambda e: e.actor),
-        Column[AuditEvent]("Action", lambda e: e.action),
-        Column[AuditEvent]("Detail", lambda e: json.dumps(e.detail, ensure_ascii=False,
-                                                          sort_keys=True),
-                           tooltip=lambda e: json.dumps(e.detail, ensure_ascii=False,
-                                                        sort_keys=True, indent=2)
-                           + f"\n\nhash {e.hash}\nprev {e.prev_hash or '(first)'}"),
+        Column[AuditEvent]("What changed", lambda e: describe_event(e)[0], tooltip=_audit_tip),
+        Column[AuditEvent]("Previous value", lambda e: describe_event(e)[1],
+                           tooltip=_audit_tip),
     ])
 
 

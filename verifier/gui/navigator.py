@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -103,7 +111,8 @@ class CaseNavigator(QTreeWidget):
         self.setHeaderLabels(["Case", "Verdict"])
         self.setRootIsDecorated(True)
         self.setUniformRowHeights(True)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several claims can be selected (Ctrl+click, Shift+click) to merge them.
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setItemDelegateForColumn(VERDICT_COLUMN, BadgeDelegate(self))
         header = self.header()
@@ -112,7 +121,10 @@ class CaseNavigator(QTreeWidget):
         header.setSectionResizeMode(VERDICT_COLUMN, QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(40)
         self.itemSelectionChanged.connect(self._on_selection)
+        self.currentItemChanged.connect(lambda *_: self._on_selection())
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self._groups: dict[str, QTreeWidgetItem] = {}
+        self._last: tuple[str, int | None] | None = None  # the item last announced
 
     def show_snapshot(self, snapshot: CaseSnapshot | None) -> None:
         selected = self.selected()
@@ -196,11 +208,31 @@ class CaseNavigator(QTreeWidget):
     # ------------------------------------------------------------ selection
 
     def selected(self) -> tuple[str, int | None] | None:
+        """The item in focus: the current one when it is selected, else the only one."""
         items = self.selectedItems()
-        if not items:
+        current = self.currentItem()
+        item = current if current is not None and current in items else \
+            items[0] if len(items) == 1 else None
+        if item is None:
             return None
-        kind = items[0].data(0, KIND_ROLE)
-        return (kind, items[0].data(0, ID_ROLE)) if kind in (ARTICLE, CLAIM, MEDIA) else None
+        kind = item.data(0, KIND_ROLE)
+        return (kind, item.data(0, ID_ROLE)) if kind in (ARTICLE, CLAIM, MEDIA) else None
+
+    def selected_claim_ids(self) -> list[int]:
+        """Every selected claim, in the article's order."""
+        return [int(item.data(0, ID_ROLE)) for item in self.claim_items()
+                if item.isSelected()]
+
+    def select_claims(self, claim_ids: list[int]) -> None:
+        """Select several claims (as Ctrl+click does), the last one current."""
+        items = [self.item_for(CLAIM, i) for i in claim_ids]
+        found = [i for i in items if i is not None]
+        if not found:
+            return
+        self.clearSelection()
+        for item in found:
+            item.setSelected(True)
+        self.setCurrentItem(found[-1], 0, QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def item_for(self, kind: str, item_id: int | None = None) -> QTreeWidgetItem | None:
         for top in _children(self.invisibleRootItem()):
@@ -224,20 +256,26 @@ class CaseNavigator(QTreeWidget):
         return item.text(VERDICT_COLUMN) if item is not None else ""
 
     def select(self, kind: str, item_id: int | None = None, *, notify: bool = True) -> None:
+        """Make an item current; a multiple selection it belongs to is kept."""
         item = self.item_for(kind, item_id)
         if item is None:
             return
         if not notify:
             self.blockSignals(True)
-        self.setCurrentItem(item)
+        if item.isSelected():
+            self.setCurrentItem(item, 0, QItemSelectionModel.SelectionFlag.NoUpdate)
+        else:
+            self.setCurrentItem(item)
         self.scrollToItem(item)
         if not notify:
             self.blockSignals(False)
+            self._last = (kind, item_id)
 
     def _on_selection(self) -> None:
         selected = self.selected()
-        if selected is None:
+        if selected is None or (selected == self._last and selected[0] != ARTICLE):
             return
+        self._last = selected
         kind, item_id = selected
         if kind == ARTICLE:
             self.article_selected.emit()
