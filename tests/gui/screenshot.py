@@ -1,14 +1,19 @@
 """Screenshot of the workbench on a case built from real media.
 
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tests/gui/screenshot.py \
-        [--out /tmp/verifier-screenshot.png] [--tab Metadata|Matches|Verdict|History] [--photo]
+    xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python tests/gui/screenshot.py \
+        [--out /tmp/verifier-screenshot.png] [--size 1366x768]
+        [--tab Metadata|Matches|Verdict|History] [--photo]
         [--keyframe N] [--find] [--media-height PX] [--add RELATIVE_PATH]
+        [--verdict] [--link-photo] [--export html|pdf|json|claimreview] [--source]
 
 Builds the case in a temporary folder (media from ../shared/media, never copied into the repo),
 opens it at 1400x900, lets it render (thumbnails and the EXIF preview load in the pool), grabs
 the window. --keyframe shows the video's keyframe N (from 1); --find then searches the case's
 corpus for it and shows the Matches tab. --add adds ../shared/media/RELATIVE_PATH through the
-window (as Media ▸ Add media… does) and shows it.
+window (as Media ▸ Add media… does) and shows it. --verdict opens the verdict editor on the
+"cannot be verified" claim with a rationale typed and a keyframe added as evidence (--link-photo
+links that claim to the photo first). --export opens File ▸ Export report… in that format and
+grabs the dialog once its preview is rendered (--source: the HTML as source).
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ if str(REPO) not in sys.path:
 from PySide6.QtCore import QTimer  # noqa: E402
 
 from tests.gui.case_builder import PHOTO, VIDEO, build_case  # noqa: E402
+from verifier.claims import UNVERIFIABLE  # noqa: E402
 from verifier.gui.app import create_application  # noqa: E402
 from verifier.gui.main_window import MainWindow  # noqa: E402
+from verifier.models import Rating  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 ARTICLE = SHARED / "articles" / "soleimani-volleyball-2020-02-19.txt"
@@ -46,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--add", default="", help="add this file (under ../shared/media)")
     parser.add_argument("--media-height", type=int, default=0,
                         help="give the media pane this many pixels of the centre column")
+    parser.add_argument("--verdict", action="store_true",
+                        help="the verdict editor on the 'cannot be verified' claim")
+    parser.add_argument("--link-photo", action="store_true",
+                        help="link that claim to the photo first")
+    parser.add_argument("--export", default="", help="grab the export dialog in this format")
+    parser.add_argument("--source", action="store_true", help="the export preview as source")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     video, photo = SHARED / "media" / VIDEO, SHARED / "media" / PHOTO
@@ -78,22 +91,52 @@ def main(argv: list[str] | None = None) -> int:
             window.find_in_corpus()
         if args.add:
             window.add_media([str(SHARED / "media" / args.add)])
+        if args.verdict or args.link_photo:
+            show_verdict_editor(window, built.photo_id if args.link_photo else None)
+        dialog = window.make_export_dialog(args.export) if args.export else None
+        if dialog is not None:
+            dialog.show()
+            if args.source:
+                dialog.view_source.setChecked(True)
 
         def grab() -> None:
-            if window.background_busy():  # thumbnails, the EXIF preview or a search running
+            # thumbnails, the EXIF preview, a search or the report preview still running
+            if window.background_busy() or (dialog is not None and not dialog.preview_ready):
                 QTimer.singleShot(100, grab)
                 return
             QTimer.singleShot(300, finish)
 
         def finish() -> None:
-            window.grab().save(args.out)
+            (dialog.grab() if dialog is not None else window.grab()).save(args.out)
             log.info("saved %s", args.out)
+            if dialog is not None:
+                dialog.close()
             window.shutdown()
             app.quit()
 
         QTimer.singleShot(200, grab)
         app.exec()
     return 0
+
+
+def show_verdict_editor(window: MainWindow, link_to: int | None) -> None:
+    """The verdict editor on the claim that says it cannot be verified, half filled in."""
+    snapshot = window.snapshot
+    assert snapshot is not None
+    claim = next(c for c in snapshot.claims if UNVERIFIABLE in c.kinds)
+    assert claim.id is not None
+    if link_to is not None:
+        window.link_claim(claim.id, link_to)
+    window.open_verdict_editor(claim.id)
+    editor = window.inspector.verdict
+    editor.rating.setCurrentIndex(editor.rating.findData(Rating.OUT_OF_CONTEXT.value))
+    editor.set_confidence("medium")
+    editor.rationale.setPlainText(
+        "The clip's first shot matches an archived broadcast; its metadata was stripped and it "
+        "was re-encoded, so the date the article gives cannot stand.")
+    evidence = window.media_view.keyframe_evidence(0)
+    if evidence is not None and link_to is None:
+        editor.add_evidence([evidence])
 
 
 if __name__ == "__main__":

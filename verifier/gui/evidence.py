@@ -27,8 +27,8 @@ def keyframe_ref(media_id: int | None, keyframe: Keyframe) -> str:
 def keyframe_evidence(item: MediaItem, keyframe: Keyframe, index: int,
                       total: int) -> EvidenceItem:
     return EvidenceItem("keyframe", keyframe_ref(item.id, keyframe),
-                        f"{item.original_name}, keyframe {index + 1} of {total}, "
-                        f"frame {keyframe.frame}")
+                        f"keyframe {index + 1} of {total}, frame {keyframe.frame}, "
+                        f"{item.original_name}")
 
 
 def match_evidence(match: Match, query: str = "") -> EvidenceItem:

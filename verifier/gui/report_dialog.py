@@ -331,8 +331,12 @@ class ExportDialog(QDialog):
             if preview.fmt == "json" and isinstance(doc, dict):
                 extra = f", schema_version {doc.get('schema_version', '?')}"
             elif preview.fmt == "claimreview" and doc is not None:
-                extra = (f", {_count_types(doc, 'ClaimReview')} ClaimReview and "
-                         f"{_count_types(doc, 'MediaReview')} MediaReview")
+                reviews = _count_types(doc, "ClaimReview")
+                extra = (f", {reviews} ClaimReview and {_count_types(doc, 'MediaReview')} "
+                         "MediaReview")
+                if not reviews:
+                    extra += (". No claim has a finding yet (Unverified is none), so there is "
+                              "nothing to publish")
             self.info.setText(f"<b>Preview</b> <span style='color:#6b7280'>· "
                               f"{FORMATS[preview.fmt][0]}, {size}{extra}.</span>")
             self._set_text(text)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
@@ -72,6 +71,7 @@ RATING_HINTS: dict[str, str] = {
     "SATIRE": "Meant as satire or parody.",
     "INCONCLUSIVE": "Checked, but the evidence does not settle it.",
 }
+CLAIM_CHARS = 200  # longer claims are cut in the header (the tooltip has them whole)
 CONFIDENCE_HINTS = {
     "low": "Some evidence points this way; more checks are needed.",
     "medium": "Several independent checks agree.",
@@ -124,7 +124,7 @@ class EvidenceTree(QTreeWidget):
         self.setAlternatingRowColors(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
@@ -174,8 +174,8 @@ class EvidenceTree(QTreeWidget):
 
     @staticmethod
     def _label(item: EvidenceItem) -> str:
-        if item.kind == "keyframe":
-            return item.ref
+        if item.kind == "match":
+            return item.ref.replace("\\", "/").rsplit("/", 1)[-1] or item.ref
         if item.kind in ("url", "note", "forensic"):
             return f"{item.kind}: {item.ref}"
         return item.ref
@@ -282,8 +282,8 @@ class VerdictEditor(QWidget):
         self.rationale.setPlaceholderText("Why this rating? Name what you checked and what you "
                                           "found (required).")
         self.rationale.setTabChangesFocus(True)
-        self.rationale.setMinimumHeight(64)
-        self.rationale.setMaximumHeight(110)
+        self.rationale.setMinimumHeight(52)
+        self.rationale.setMaximumHeight(96)
         self.rationale.textChanged.connect(self._update_enabled)
 
         form = QGridLayout()
@@ -300,6 +300,7 @@ class VerdictEditor(QWidget):
         form.addWidget(rationale_label, 3, 0)
         form.addWidget(self.rationale, 3, 1)
         form.setColumnStretch(1, 1)
+        form.setRowStretch(3, 1)
 
         # Reasons: two columns of tick boxes; the full sentence is the tooltip.
         self.reasons_hint = QLabel()
@@ -322,7 +323,7 @@ class VerdictEditor(QWidget):
         self.media_label.setTextFormat(Qt.TextFormat.RichText)
         self.media_label.linkActivated.connect(self._on_media_link)
         self.evidence = EvidenceTree()
-        self.evidence.setMinimumHeight(120)
+        self.evidence.setMinimumHeight(96)
         self.evidence.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.evidence_frame = QFrame()
         self.evidence_frame.setObjectName("evidenceFrame")
@@ -353,42 +354,46 @@ class VerdictEditor(QWidget):
         self.save_button = QPushButton("Save verdict")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self._on_save)
-        self.hint = QLabel("Saving appends to the claim's history; earlier verdicts are kept "
-                           "and Undo appends the previous one again.")
+        self.hint = QLabel("Saving appends to the claim's history; nothing is overwritten.")
+        self.hint.setToolTip("Earlier verdicts stay in the history (see the History tab); "
+                             "Edit ▸ Undo appends the previous verdict again.")
         self.hint.setStyleSheet(MUTED)
         self.hint.setWordWrap(True)
         footer = QHBoxLayout()
         footer.addWidget(self.hint, 1)
         footer.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignBottom)
 
+        self.evidence_title = _section("Evidence")
+        self.evidence_title.setToolTip("Drag a keyframe from the filmstrip or a row from the "
+                                       "Matches tab onto this editor to cite it")
+        evidence_head = QHBoxLayout()
+        evidence_head.addWidget(self.evidence_title)
+        drag_hint = QLabel("drag keyframes or Matches rows here")
+        drag_hint.setStyleSheet(MUTED)
+        evidence_head.addWidget(drag_hint, 1, Qt.AlignmentFlag.AlignRight)
+
         body = QWidget()
         layout = QVBoxLayout(body)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(4)
+        layout.setContentsMargins(8, 6, 8, 0)
+        layout.setSpacing(3)
         layout.addWidget(self.claim_label)
         layout.addWidget(self.current_label)
-        layout.addSpacing(4)
-        layout.addLayout(form)
-        layout.addSpacing(4)
+        layout.addSpacing(3)
+        layout.addLayout(form, 2)
+        layout.addSpacing(3)
         layout.addWidget(_section("Reasons"))
         layout.addWidget(self.reasons_hint)
         layout.addLayout(reasons_grid)
-        layout.addSpacing(4)
-        layout.addWidget(_section("Evidence"))
+        layout.addSpacing(3)
+        layout.addLayout(evidence_head)
         layout.addWidget(self.media_label)
-        layout.addWidget(self.evidence_frame, 1)
+        layout.addWidget(self.evidence_frame, 5)
         layout.addLayout(add_row)
         self.form = body
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
-        self.scroll_area = scroll
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(scroll, 1)
+        outer.addWidget(body, 1)
         footer_box = QWidget()
         footer_box.setLayout(footer)
         footer.setContentsMargins(8, 4, 8, 6)
@@ -432,12 +437,15 @@ class VerdictEditor(QWidget):
         kind = claim_kind(claim)
         chip = (f"<span style='background-color:{KIND_COLORS[kind]}'>&nbsp;{KIND_LABELS[kind]}"
                 f"&nbsp;</span>")
-        cues = ", ".join(f"“{html.escape(c)}”" for c in claim.cues)
         origin = " · added by an analyst" if claim.origin == "analyst" else ""
+        text = claim.text if len(claim.text) <= CLAIM_CHARS else \
+            claim.text[:CLAIM_CHARS].rsplit(" ", 1)[0] + "…"
         self.claim_label.setText(
-            f"<b>Claim {claim.id}</b><br><i>“{html.escape(claim.text)}”</i>"
+            f"<b>Claim {claim.id}</b> <i>“{html.escape(text)}”</i>"
             f"<br><span style='{MUTED}'>{chip} {html.escape(', '.join(claim.kinds) or 'no rule')}"
-            f"{' · cues: ' + cues if cues else ''}{origin}</span>")
+            f"{origin}</span>")
+        cues = ", ".join(f"“{c}”" for c in claim.cues)
+        self.claim_label.setToolTip(f"“{claim.text}”" + (f"\n\nCues: {cues}" if cues else ""))
 
     def _show_current(self) -> None:
         verdict = self.current
@@ -446,13 +454,15 @@ class VerdictEditor(QWidget):
             return
         pill = (f"<span style='background-color:{rating_hex(verdict.rating)}; color:#ffffff;"
                 f" font-weight:600'>&nbsp;{html.escape(verdict.rating.value)}&nbsp;</span>")
-        reasons = ", ".join(reason_label(r) for r in verdict.reasons)
-        extra = f" · {html.escape(reasons)}" if reasons else ""
         self.current_label.setText(
-            f"Current: {pill} <span style='{MUTED}'>{verdict.confidence_label} confidence · "
-            f"{html.escape(verdict.analyst)} · {html.escape(_short(verdict.created_at))}{extra}"
-            "</span> · <a href='copy'>start from it</a>")
-        self.current_label.setToolTip(verdict.rationale)
+            f"Now {pill} <span style='{MUTED}'>{verdict.confidence_label} · "
+            f"{html.escape(verdict.analyst)} · {html.escape(_short(verdict.created_at))}</span>"
+            " · <a href='copy'>start from it</a>")
+        reasons = ", ".join(reason_label(r) for r in verdict.reasons)
+        self.current_label.setToolTip(
+            f"The current verdict ({verdict.confidence_label} confidence): {verdict.rationale}"
+            + (f"\nReasons: {reasons}" if reasons else "")
+            + "\n\n“Start from it” fills the form with it, to refine it.")
 
     def _fill(self, snapshot: CaseSnapshot, claim: Claim) -> None:
         """Start a new verdict: the current rating and confidence, the suggested reasons and
@@ -476,10 +486,10 @@ class VerdictEditor(QWidget):
                                       "linked to a media item.</span>")
         elif suggested:
             self.reasons_hint.setText(
-                f"<span style='{MUTED}'>Ticked in </span><span style='color:{SUGGESTED_COLOR};"
-                f" font-weight:600'>blue</span><span style='{MUTED}'>: suggested by the analysis "
-                f"of {html.escape(item.original_name)}. Untick what you do not accept; hover a "
-                "reason for its sentence.</span>")
+                f"<span style='color:{SUGGESTED_COLOR}; font-weight:600'>Blue</span><span "
+                f"style='{MUTED}'>: suggested by the analysis of {html.escape(item.original_name)};"
+                " untick any you reject.</span>")
+            self.reasons_hint.setToolTip("Hover a reason for the sentence reports print for it.")
         else:
             self.reasons_hint.setText(f"<span style='{MUTED}'>The analysis of "
                                       f"{html.escape(item.original_name)} suggests no reason."
@@ -517,10 +527,8 @@ class VerdictEditor(QWidget):
         else:
             kind = "video" if item.kind is MediaKind.VIDEO else "photo"
             self.media_label.setText(
-                f"<span style='{MUTED}'>From the linked {kind} </span>"
-                f"<b>{html.escape(item.original_name)}</b><span style='{MUTED}'>; drag keyframes "
-                "from the filmstrip or rows from Matches here. </span>"
-                "<a href='link'>Change…</a>")
+                f"<span style='{MUTED}'>Listed from the linked {kind} </span>"
+                f"<b>{html.escape(item.original_name)}</b> · <a href='link'>Change…</a>")
 
     # ------------------------------------------------------------ the form
 
