@@ -4,16 +4,17 @@
         [--out /tmp/verifier-screenshot.png] [--size 1366x768]
         [--tab Metadata|Matches|Verdict|History] [--photo]
         [--keyframe N] [--find] [--media-height PX] [--add RELATIVE_PATH]
-        [--verdict] [--link-photo] [--export html|pdf|json|claimreview] [--source]
+        [--verdict] [--link-photo] [--save] [--export html|pdf|json|claimreview] [--source]
 
 Builds the case in a temporary folder (media from ../shared/media, never copied into the repo),
-opens it at 1400x900, lets it render (thumbnails and the EXIF preview load in the pool), grabs
-the window. --keyframe shows the video's keyframe N (from 1); --find then searches the case's
-corpus for it and shows the Matches tab. --add adds ../shared/media/RELATIVE_PATH through the
-window (as Media ▸ Add media… does) and shows it. --verdict opens the verdict editor on the
-"cannot be verified" claim with a rationale typed and a keyframe added as evidence (--link-photo
-links that claim to the photo first). --export opens File ▸ Export report… in that format and
-grabs the dialog once its preview is rendered (--source: the HTML as source).
+opens it at --size (1400x900 by default), lets it render (thumbnails and the EXIF preview load
+in the pool), grabs the window. --keyframe shows the video's keyframe N (from 1); --find then
+searches the case's corpus for it and shows the Matches tab. --add adds
+../shared/media/RELATIVE_PATH through the window (as Media ▸ Add media… does) and shows it.
+--verdict opens the verdict editor on the "cannot be verified" claim with a rationale typed and
+a keyframe added as evidence (--link-photo links that claim to the photo first; --save saves
+it). --export opens File ▸ Export report… in that format and grabs the dialog once its preview
+is rendered (--source: the HTML as source).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ log = logging.getLogger("screenshot")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="/tmp/verifier-screenshot.png")
-    parser.add_argument("--tab", default="Metadata")
+    parser.add_argument("--tab", default="", help="Metadata, Matches, Verdict or History")
     parser.add_argument("--photo", action="store_true", help="show the photo, not the video")
     parser.add_argument("--size", default="1400x900")
     parser.add_argument("--keyframe", type=int, default=0, help="show the video's keyframe N")
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the verdict editor on the 'cannot be verified' claim")
     parser.add_argument("--link-photo", action="store_true",
                         help="link that claim to the photo first")
+    parser.add_argument("--save", action="store_true", help="save that verdict")
     parser.add_argument("--export", default="", help="grab the export dialog in this format")
     parser.add_argument("--source", action="store_true", help="the export preview as source")
     args = parser.parse_args(argv)
@@ -82,17 +84,19 @@ def main(argv: list[str] | None = None) -> int:
             window.centre_splitter.setSizes([total - args.media_height, args.media_height])
         if args.keyframe:
             window.media_view.show_keyframe(args.keyframe - 1)
+        if args.verdict or args.link_photo:
+            show_verdict_editor(window, built.photo_id if args.link_photo else None)
+            if args.save:
+                window.inspector.verdict.save_button.click()
         tabs = window.inspector
         for n in range(tabs.count()):
-            if tabs.tabText(n).lower() == args.tab.lower():
+            if args.tab and tabs.tabText(n).lower() == args.tab.lower():
                 tabs.setCurrentIndex(n)
         if args.find:
             window.set_corpus(Path(tmp) / "corpus.sqlite")
             window.find_in_corpus()
         if args.add:
             window.add_media([str(SHARED / "media" / args.add)])
-        if args.verdict or args.link_photo:
-            show_verdict_editor(window, built.photo_id if args.link_photo else None)
         dialog = window.make_export_dialog(args.export) if args.export else None
         if dialog is not None:
             dialog.show()

@@ -225,17 +225,22 @@ def test_delete_hides_undo_brings_it_back_redo_hides_again(
 
 
 def test_edit_span_and_link_with_undo_and_the_history_tab(
-        window: MainWindow, built_case: BuiltCase, message_boxes: list[ShownBox]) -> None:
+        qtbot: QtBot, window: MainWindow, built_case: BuiltCase,
+        message_boxes: list[ShownBox]) -> None:
     assert window.open_case(built_case.case_path)
     claim = claims(built_case.case_path)[0]
     assert claim.id is not None and claim.media_id is None
-    window.select_claim(claim.id)
     part = "a US-ordered drone strike in Baghdad"
     assert part in claim.text
+    # Words first, then the claim they become (the selection survives choosing the claim).
     select_in_article(window, part)
+    click_claim_in_navigator(qtbot, window, claim.id)
+    assert window.claim_id == claim.id
+    assert window.article_view.textCursor().selectedText() == part
     window.edit_span_action.trigger()
     edited = next(c for c in claims(built_case.case_path) if c.id == claim.id)
     assert edited.text == part
+    assert not window.article_view.has_selection()
 
     # The History tab shows what changed and the value it replaced.
     model = window.inspector.history.audit_model
@@ -299,8 +304,9 @@ def test_editor_preticks_suggested_reasons_and_saves_ticked_reasons_and_evidence
     editor.link_ref.setText("https://example.org/original-photo")
     editor.link_note.setText("the unedited original")
     editor.link_add.click()
-    # A keyframe of the video dragged from the filmstrip onto the editor.
+    # A keyframe of the video dragged from the filmstrip onto the editor (which stays shown).
     window.select_media(built_case.video_id)
+    assert window.inspector.currentWidget() is editor
     keyframe = window.media_view.keyframe_evidence(1)
     assert keyframe is not None and keyframe.ref.startswith(f"media {built_case.video_id} @ ")
     mime = evidence_mime([keyframe])

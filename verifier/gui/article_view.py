@@ -249,6 +249,14 @@ class ArticleBrowser(QTextBrowser):
     # ------------------------------------------------------------ content
 
     def show_snapshot(self, snapshot: CaseSnapshot | None, selected: int | None = None) -> None:
+        """Show the case's article; the scroll position and the text selected are kept (the
+        analyst may select words, then pick the claim whose span they become)."""
+        same = snapshot is not None and self._snapshot is not None \
+            and snapshot.path == self._snapshot.path
+        span: tuple[int, int] | None = None
+        if same and self.has_selection():
+            with contextlib.suppress(UserError):
+                span = self.selected_span()
         self._snapshot = snapshot
         self.selected_claim = selected
         bar = self.verticalScrollBar()
@@ -256,8 +264,15 @@ class ArticleBrowser(QTextBrowser):
         rendered = render_article(snapshot, selected) if snapshot else RenderedArticle("", [])
         self.setHtml(rendered.html)
         self._map_blocks(rendered.lines)
+        if span is not None:
+            self.select_article_text(*span)
         bar.setValue(keep)
         self.margin.update()
+
+    def clear_selection(self) -> None:
+        cursor = self.textCursor()
+        cursor.clearSelection()
+        self.setTextCursor(cursor)
 
     def _map_blocks(self, lines: list[Line]) -> None:
         blocks: list[_Block] = []
@@ -526,10 +541,11 @@ class ClaimMargin(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(kind)
             painter.drawRoundedRect(badge.bar, 1.5, 1.5)
-            if badge.rect.top() > badge.bar.top() + 3:  # pushed down: a line back to the claim
+            if badge.rect.top() > badge.bar.bottom():  # pushed below its claim: a leader line
                 painter.setPen(QPen(kind, 1))
-                painter.drawLine(badge.bar.right() + 1, badge.bar.top() + 6,
-                                 badge.rect.left() - 1, badge.rect.center().y())
+                x, y = badge.bar.center().x(), badge.rect.center().y()
+                painter.drawLine(x, badge.bar.bottom(), x, y)
+                painter.drawLine(x, y, badge.rect.left() - 2, y)
             radius = min(badge.rect.height() / 2, 9.0)
             painter.setPen(QPen(QColor("#111827"), 2) if badge.selected else Qt.PenStyle.NoPen)
             painter.setBrush(QColor(badge.fill))

@@ -449,7 +449,10 @@ class HistoryPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         self.verdicts_label = section_label("Verdict history")
         self.verdicts_model = verdicts_model()
-        self.verdicts_view = make_table(self.verdicts_model, stretch_column=4)  # rationale
+        # Rows wrap so every word of a rationale and of an audit event can be read in place.
+        self.verdicts_view = make_table(self.verdicts_model, stretch_column=2, wrap=True)
+        self.verdicts_view.max_column = 160
+        self.verdicts_model.align_top = True
         self.audit_label = section_label("Audit trail")
         self.audit_status = QLabel()
         self.audit_status.setWordWrap(True)
@@ -459,8 +462,9 @@ class HistoryPanel(QWidget):
                                    "links and verdicts)")
         self.only_claim.toggled.connect(lambda _on: self._show_audit())
         self.audit_model = audit_model()
-        self.audit_view = make_table(self.audit_model, stretch_column=3)  # what changed
-        self.audit_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.audit_view = make_table(self.audit_model, stretch_column=3, wrap=True)
+        self.audit_view.max_column = 170
+        self.audit_model.align_top = True
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -480,7 +484,7 @@ class HistoryPanel(QWidget):
         splitter.addWidget(top)
         splitter.addWidget(bottom)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([200, 400])
+        splitter.setSizes([260, 340])
         layout.addWidget(splitter)
         self._snapshot: CaseSnapshot | None = None
         self._claim_id: int | None = None

@@ -542,8 +542,11 @@ class MainWindow(QMainWindow):
             return
         self.navigator.select(MEDIA, media_id, notify=False)
         self._show_media(media_id)
-        if self.inspector.currentWidget() not in (self.inspector.metadata,
-                                                  self.inspector.matches):
+        # Composing a verdict, the analyst may show another media item to drag its keyframes
+        # onto the editor: the Verdict tab stays.
+        keep = (self.inspector.metadata, self.inspector.matches, self.inspector.verdict) \
+            if self.claim_id is not None else (self.inspector.metadata, self.inspector.matches)
+        if self.inspector.currentWidget() not in keep:
             self.inspector.setCurrentWidget(self.inspector.metadata)
         self._refresh_inspector()
 
@@ -639,7 +642,7 @@ class MainWindow(QMainWindow):
         for act, label, text, tip in (
                 (self.undo_action, "&Undo", self.undo_stack.undoText(), UNDO_TIP),
                 (self.redo_action, "&Redo", self.undo_stack.redoText(), REDO_TIP)):
-            act.setText(f"{label} {text}" if text else label)
+            act.setText(f"{label} {text.replace('&', '&&')}" if text else label)
             act.setIconText(label.replace("&", ""))
             act.setToolTip(f"{label.replace('&', '')} {text}.\n\n{tip}" if text else tip)
 
@@ -657,6 +660,7 @@ class MainWindow(QMainWindow):
             show_exception(self, exc, "Could not add the claim")
             return None
         assert claim.id is not None
+        self.article_view.clear_selection()
         self.undo_stack.push(AddClaimCommand(self, claim.id, claim.text))
         self.after_edit(claim.id, f"Claim {claim.id} added: “{_short(claim.text)}”. Link it to "
                                   "the media it speaks of to see suggested reasons.")
@@ -678,6 +682,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             show_exception(self, exc, "Could not edit the claim's span")
             return None
+        self.article_view.clear_selection()
         self.undo_stack.push(EditSpanCommand(self, claim.id, (claim.start, claim.end),
                                              (edited.start, edited.end), edited.text))
         self.after_edit(claim.id, f"Claim {claim.id} now reads “{_short(edited.text)}” (was "

@@ -43,6 +43,7 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         self._columns = list(columns)
         self._rows: list[T] = list(rows)
         self.draggable = False  # rows can be dragged (the view supplies what they carry)
+        self.align_top = False  # for wrapped rows: every cell starts on the row's first line
 
     def set_rows(self, rows: Sequence[T]) -> None:
         self.beginResetModel()
@@ -72,8 +73,12 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
             return column.tooltip(item) if column.tooltip else column.text(item)
         if role == Qt.ItemDataRole.ForegroundRole and column.color is not None:
             return column.color(item)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and (column.align_right or self.align_top):
+            vertical = Qt.AlignmentFlag.AlignTop if self.align_top \
+                else Qt.AlignmentFlag.AlignVCenter
+            horizontal = Qt.AlignmentFlag.AlignRight if column.align_right \
+                else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | vertical)
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -152,22 +157,26 @@ def verdict_evidence(v: Verdict) -> list[str]:
     return lines + list(v.evidence)
 
 
+def verdict_summary(v: Verdict) -> str:
+    return f"{v.rating.value}\n{v.confidence_label} confidence ({v.confidence:.2f})\n{v.analyst}"
+
+
+def verdict_details(v: Verdict) -> str:
+    """The rationale, then the reasons and the evidence, a line each."""
+    lines = [v.rationale]
+    if v.reasons:
+        lines.append("Reasons: " + ", ".join(v.reasons))
+    lines.extend(f"• {e}" for e in verdict_evidence(v))
+    return "\n".join(lines)
+
+
 def verdicts_model() -> ListTableModel[Verdict]:
     return ListTableModel([
         Column[Verdict]("Recorded (UTC)", lambda v: short_time(v.created_at),
                         sort_key=lambda v: v.created_at, tooltip=lambda v: v.created_at),
-        Column[Verdict]("Rating", lambda v: v.rating.value,
+        Column[Verdict]("Verdict", verdict_summary, sort_key=lambda v: v.rating.value,
                         color=lambda v: rating_color(v.rating)),
-        Column[Verdict]("Confidence", lambda v: v.confidence_label,
-                        sort_key=lambda v: v.confidence,
-                        tooltip=lambda v: f"{v.confidence:.2f}"),
-        Column[Verdict]("Analyst", lambda v: v.analyst),
-        Column[Verdict]("Rationale", lambda v: v.rationale.replace("\n", " "),
-                        tooltip=lambda v: v.rationale),
-        Column[Verdict]("Reasons", lambda v: ", ".join(v.reasons),
-                        tooltip=lambda v: "\n".join(v.reasons) or "none"),
-        Column[Verdict]("Evidence", lambda v: "; ".join(verdict_evidence(v)),
-                        tooltip=lambda v: "\n".join(verdict_evidence(v)) or "none"),
+        Column[Verdict]("Rationale, reasons and evidence", verdict_details),
     ])
 
 

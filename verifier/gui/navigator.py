@@ -168,7 +168,7 @@ class CaseNavigator(QTreeWidget):
         for claim in snapshot.claims:
             verdict = snapshot.current_verdict(claim.id)
             badge = verdict.rating.value if verdict else NO_VERDICT
-            item = QTreeWidgetItem(claims, [claim.text, badge])
+            item = QTreeWidgetItem(claims, [" ".join(claim.text.split()), badge])
             item.setData(0, KIND_ROLE, CLAIM)
             item.setData(0, ID_ROLE, claim.id)
             item.setIcon(0, _swatch(claim_color(claim)))
