@@ -228,3 +228,24 @@ def test_detector_memory_is_a_fixed_window() -> None:
     found = [b.frame for b in det.flush()]
     assert det.ready_before == 3000
     assert len(found) == 0  # all already handed out while streaming
+
+
+def test_long_black_stretch_holds_one_frame_and_cuts_in_its_middle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import verifier.media.keyframes as kf
+
+    made: list[bool] = []
+    real = kf._Candidate
+
+    def counting(*args: object, **kwargs: object) -> object:
+        cand = real(*args, **kwargs)  # type: ignore[arg-type]
+        made.append(cand.z is None)
+        return cand
+
+    monkeypatch.setattr(kf, "_Candidate", counting)
+    black = np.zeros((H, W, 3), np.uint8)
+    frames = still(texture(41), 50) + [black] * (20 * FPS) + still(texture(42), 50)
+    result = extract_keyframes(write_video(tmp_path / "black.mp4", frames), tmp_path / "o")
+    assert [s.transition for s in result.shots] == ["start", "fade"]
+    assert abs(result.shots[1].start - (50 + 10 * FPS) / FPS) < 0.1  # middle of the black
+    assert sum(made) == 1  # one blank frame kept as a stand-in, not 500

@@ -1,17 +1,21 @@
 """Shot boundaries and sharp representative frames, in a single streaming pass.
 
 One decode of the whole video. Each frame is shrunk to a 64x36 grid straight from its Y, U and V
-planes for shot detection (verifier/media/shots.py); a few frames a second are candidates, whose
-sharpness (variance of the Laplacian at 320 pixels wide) is measured. Per shot the sharpest
-candidate away from the shot's boundaries becomes its keyframe; a long shot whose content
-changes (a pan) gets another keyframe each time the picture has changed in structure since the
-last one. Only those chosen frames are converted to RGB, saved as lossless PNG with a JPEG
-thumbnail, and hashed (pHash); a keyframe within `merge_distance` bits of an earlier one is
-merged into it (the earlier one is kept and lists the merged frame).
+planes for shot detection (verifier/media/shots.py); four frames a second and every I-frame are
+candidates, whose sharpness (variance of the Laplacian of the luma at 320 pixels wide) is
+measured. Per shot the sharpest candidate more than `guard_frames` from the shot's boundaries
+(and outside a dissolve or fade) becomes its keyframe; a long shot whose content changes (a pan)
+gets another keyframe (kind "content") each time the picture has changed in structure since
+the start of the current segment, at least `min_segment_seconds` apart. Each chosen frame is
+pHashed as the corpus hashes video frames (upright luma, 128 wide); one within `merge_distance`
+bits and of similar colour to an earlier keyframe is merged into it (the earlier one is kept and
+lists the merged frame; nothing is written for the later one). Only kept frames are converted to
+RGB (rotation applied) and saved as lossless PNG with a JPEG thumbnail.
 
-Memory is bounded: a window of small frames a few seconds long, the candidates of those seconds
-and the best candidate of the current shot, never the whole video. Saving runs in one worker
-thread beside the decoder (zlib and JPEG encoding release the GIL).
+Memory is bounded: a window of small frames (about six seconds of 64x36), the candidate frames
+of the last four seconds (the shot detector decides that late, for dissolves) and the best
+candidate of the current segment, never the whole video. Saving runs in one worker thread
+beside the decoder (zlib and JPEG encoding release the GIL), through a queue of four.
 
 `fast=True` decodes only the stream's I-frames (the encoder's choice, not the shots): a preview
 filmstrip in seconds. Its keyframes have kind "preview" and shot -1, and it returns no shots.
@@ -380,10 +384,15 @@ def _full(reader: VideoReader, saver: _Saver, params: KeyframeParams, fps: float
         y, u, v = grid_yuv(frame)
         feat = Features(decoded.index, decoded.time, y, u, v, sp)
         selector.add(detector.push(feat))
-        if decoded.index % step == 0 or (frame.key_frame and not feat.blank):
-            # Blank frames (black, flat) only stand in for a shot that has nothing else.
-            sharp = 0.0 if feat.blank else sharpness_of(frame)
-            pending.append(_Candidate(decoded.index, decoded.time, sharp, frame, feat.z))
+        if feat.blank:
+            # Blank frames (black, flat) only stand in for a shot that has nothing else: one
+            # per blank stretch, so a long black stretch (whose end the detector waits for)
+            # holds one decoded frame, not all of them.
+            if decoded.index % step == 0 and (not pending or pending[-1].z is not None):
+                pending.append(_Candidate(decoded.index, decoded.time, 0.0, frame, None))
+        elif decoded.index % step == 0 or frame.key_frame:
+            pending.append(_Candidate(decoded.index, decoded.time, sharpness_of(frame), frame,
+                                      feat.z))
         ready = detector.ready_before - selector.guard
         if pending and pending[0].index < ready:
             keep = 0

@@ -263,6 +263,8 @@ class ShotDetector:
                 if score is not None and (best is None or score < best[0]):
                     best = (score, c, h)
         if best is not None:
+            if self.diss_group and c - self.diss_group[0][1] > 2 * self.h_max:
+                self._close_dissolve_group()  # a slow morph: never hold frames for long
             self.diss_group.append(best)
         else:
             self._close_dissolve_group()
