@@ -455,3 +455,29 @@ def test_settings_analyst_name_is_used_by_new_verdicts(window: MainWindow,
         last = case.audit_trail()[-1]
     assert verdict is not None and verdict.analyst == "Rana Haddad"
     assert last.actor == "Rana Haddad"
+
+
+def test_delete_and_undo_keys_act_on_claims_but_leave_text_fields_alone(
+        qtbot: QtBot, window: MainWindow, built_case: BuiltCase) -> None:
+    assert window.open_case(built_case.case_path)
+    first = claims(built_case.case_path)[0]
+    window.select_claim(first.id or 0)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.navigator.setFocus()
+    qtbot.keyClick(window.navigator, Qt.Key.Key_Delete)
+    assert first.id not in {c.id for c in claims(built_case.case_path)}
+    qtbot.keyClick(window.navigator, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert first.id in {c.id for c in claims(built_case.case_path)}
+
+    # In the rationale, Delete and Ctrl+Z edit the text, not the case.
+    events = len(audit_actions(built_case.case_path))
+    window.open_verdict_editor(first.id or 0)
+    rationale = window.inspector.verdict.rationale
+    rationale.setFocus()
+    qtbot.keyClicks(rationale, "abc")
+    qtbot.keyClick(rationale, Qt.Key.Key_Delete)
+    qtbot.keyClick(rationale, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert rationale.toPlainText() == ""
+    assert len(audit_actions(built_case.case_path)) == events
+    assert first.id in {c.id for c in claims(built_case.case_path)}

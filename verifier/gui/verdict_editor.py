@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -227,6 +227,13 @@ class EvidenceTree(QTreeWidget):
             self.refresh_groups()
 
 
+class RationaleEdit(QPlainTextEdit):
+    """Asks for four lines; it grows with the window, after the evidence list (2 to 5)."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), 4 * self.fontMetrics().lineSpacing() + 12)
+
+
 class VerdictEditor(QWidget):
     """Record a new verdict on the selected claim (the history is append-only)."""
 
@@ -278,12 +285,12 @@ class VerdictEditor(QWidget):
         self.confidence_value.setStyleSheet(MUTED)
         confidence_row.addWidget(self.confidence_value, 1)
 
-        self.rationale = QPlainTextEdit()
+        self.rationale = RationaleEdit()
         self.rationale.setPlaceholderText("Why this rating? Name what you checked and what you "
                                           "found (required).")
         self.rationale.setTabChangesFocus(True)
-        self.rationale.setMinimumHeight(52)
-        self.rationale.setMaximumHeight(96)
+        self.rationale.setMinimumHeight(60)
+        self.rationale.setMaximumHeight(240)
         self.rationale.textChanged.connect(self._update_enabled)
 
         form = QGridLayout()
