@@ -481,3 +481,39 @@ def test_delete_and_undo_keys_act_on_claims_but_leave_text_fields_alone(
     assert rationale.toPlainText() == ""
     assert len(audit_actions(built_case.case_path)) == events
     assert first.id in {c.id for c in claims(built_case.case_path)}
+
+
+def test_selections_map_exactly_to_the_article_text(window: MainWindow,
+                                                    built_case: BuiltCase) -> None:
+    assert window.open_case(built_case.case_path)
+    view = window.article_view
+    assert window.snapshot is not None and window.snapshot.article is not None
+    text = window.snapshot.article.text
+    for claim in window.snapshot.claims:
+        assert view.doc_to_article(view.claim_position(claim.id or 0)) == claim.start
+        assert view.select_article_text(claim.start, claim.end)
+        assert view.selected_span() == (claim.start, claim.end)
+    # The heading is the article's first line: its words can be selected too.
+    title = window.snapshot.article.title
+    select_in_article(window, title)
+    start, end = view.selected_span()
+    assert text[start:end] == title
+
+
+def test_linking_from_the_editor_keeps_what_was_typed(window: MainWindow,
+                                                      built_case: BuiltCase) -> None:
+    assert window.open_case(built_case.case_path)
+    claim = claims(built_case.case_path)[0]
+    assert claim.id is not None and claim.media_id is None
+    window.open_verdict_editor(claim.id)
+    editor = window.inspector.verdict
+    assert "not linked" in editor.media_label.text()
+    editor.rating.setCurrentIndex(editor.rating.findData(Rating.STAGED.value))
+    editor.rationale.setPlainText("Half written")
+    editor.link_ref.setText("a note")
+    editor.link_add.click()
+    window.link_claim(claim.id, built_case.photo_id)
+    assert editor.rationale.toPlainText() == "Half written"
+    assert editor.rating.currentData() == Rating.STAGED.value
+    assert EvidenceItem("note", "a note") in editor.evidence_items()
+    assert editor.reason_boxes["edited-with-software"].isChecked()  # the photo's suggestion

@@ -434,8 +434,12 @@ class VerdictEditor(QWidget):
         self.current = history[-1] if history else None
         self._show_claim_text(claim)
         self._show_current()
-        key = (snapshot.path, claim.id, claim.media_id, len(history))
-        if key != self._key:
+        key = (snapshot.path, claim.id, len(history), claim.media_id)
+        if self._key is not None and key[:3] == self._key[:3] and key != self._key:
+            # Only the linked media changed: what was typed stays, the suggestions follow.
+            self._key = key
+            self._fill(snapshot, claim, keep_typed=True)
+        elif key != self._key:
             self._key = key
             self._fill(snapshot, claim)
         self._update_enabled()
@@ -471,16 +475,21 @@ class VerdictEditor(QWidget):
             + (f"\nReasons: {reasons}" if reasons else "")
             + "\n\n“Start from it” fills the form with it, to refine it.")
 
-    def _fill(self, snapshot: CaseSnapshot, claim: Claim) -> None:
+    def _fill(self, snapshot: CaseSnapshot, claim: Claim, *, keep_typed: bool = False) -> None:
         """Start a new verdict: the current rating and confidence, the suggested reasons and
-        evidence ticked, everything else the linked media offers listed unticked."""
+        evidence ticked, everything else the linked media offers listed unticked. keep_typed
+        (the claim's media changed) keeps the rating, confidence, rationale and the links and
+        notes added."""
         verdict = self.current
-        rating = verdict.rating if verdict else Rating.UNVERIFIED
-        self.rating.setCurrentIndex(max(self.rating.findData(rating.value), 0))
-        self._show_rating_hint()
-        self.set_confidence(verdict.confidence_label if verdict and verdict.confidence > 0
-                            else "medium")
-        self.rationale.clear()
+        if not keep_typed:
+            rating = verdict.rating if verdict else Rating.UNVERIFIED
+            self.rating.setCurrentIndex(max(self.rating.findData(rating.value), 0))
+            self._show_rating_hint()
+            self.set_confidence(verdict.confidence_label if verdict and verdict.confidence > 0
+                                else "medium")
+            self.rationale.clear()
+        typed = [row for row in self.evidence.items(checked_only=False)
+                 if _group_of(row.kind) == "other"] if keep_typed else []
         suggested = set(self.suggestion.reasons)
         for code, box in self.reason_boxes.items():
             box.setChecked(code in suggested)
@@ -502,6 +511,8 @@ class VerdictEditor(QWidget):
                                       f"{html.escape(item.original_name)} suggests no reason."
                                       "</span>")
         self._fill_evidence(snapshot, item)
+        for row in typed:
+            self.evidence.add(row, checked=True)
         self._show_media_label(item)
 
     def _fill_evidence(self, snapshot: CaseSnapshot, item: MediaItem | None) -> None:
