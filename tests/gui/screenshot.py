@@ -4,7 +4,8 @@
         [--out /tmp/verifier-screenshot.png] [--size 1366x768]
         [--tab Metadata|Matches|Verdict|History] [--photo]
         [--keyframe N] [--find] [--media-height PX] [--add RELATIVE_PATH]
-        [--verdict] [--link-photo] [--save] [--export html|pdf|json|claimreview] [--source]
+        [--verdict] [--link-photo] [--save] [--scroll-claim N]
+        [--export html|pdf|json|claimreview] [--source]
 
 Builds the case in a temporary folder (media from ../shared/media, never copied into the repo),
 opens it at --size (1400x900 by default), lets it render (thumbnails and the EXIF preview load
@@ -59,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--link-photo", action="store_true",
                         help="link that claim to the photo first")
     parser.add_argument("--save", action="store_true", help="save that verdict")
+    parser.add_argument("--scroll-claim", type=int, default=0,
+                        help="scroll the article to claim N (after everything else)")
     parser.add_argument("--export", default="", help="grab the export dialog in this format")
     parser.add_argument("--source", action="store_true", help="the export preview as source")
     args = parser.parse_args(argv)
@@ -97,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             window.find_in_corpus()
         if args.add:
             window.add_media([str(SHARED / "media" / args.add)])
+        if args.scroll_claim:
+            view = window.article_view
+            QTimer.singleShot(0, lambda: (view.verticalScrollBar().setValue(0),
+                                          view.scroll_to_claim(args.scroll_claim)))
         dialog = window.make_export_dialog(args.export) if args.export else None
         if dialog is not None:
             dialog.show()

@@ -378,7 +378,8 @@ class ArticleBrowser(QTextBrowser):
         return cursor.charFormat().background().style() != Qt.BrushStyle.NoBrush
 
     def scroll_to_claim(self, claim_id: int) -> None:
-        """Scroll only as far as needed to show the claim, with a line of context above."""
+        """Scroll only as far as needed to show the claim: from its paragraph's start when
+        that is close above it, else with two lines of context above."""
         pos = self.claim_position(claim_id)
         if pos < 0:
             return
@@ -388,8 +389,14 @@ class ArticleBrowser(QTextBrowser):
         viewport = self.viewport().rect()
         if rect.top() >= 0 and rect.bottom() + 3 * rect.height() <= viewport.height():
             return
+        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
+        block_top = self.cursorRect(cursor).top()
+        if rect.top() - block_top <= viewport.height() // 3:
+            target = block_top - rect.height() // 2
+        else:
+            target = rect.top() - 2 * rect.height()
         bar = self.verticalScrollBar()
-        bar.setValue(bar.value() + rect.top() - 2 * rect.height())
+        bar.setValue(bar.value() + target)
 
     def badge_font(self) -> QFont:
         font = QFont(self.font())

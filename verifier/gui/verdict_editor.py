@@ -386,6 +386,10 @@ class VerdictEditor(QWidget):
         layout.addWidget(self.claim_label)
         layout.addWidget(self.current_label)
         layout.addSpacing(3)
+        self.new_title = _section("New verdict")
+        self.new_title.setToolTip("Saved as one more entry of the claim's history; the one shown "
+                                  "as “Now” stays in it")
+        layout.addWidget(self.new_title)
         layout.addLayout(form, 2)
         layout.addSpacing(3)
         layout.addWidget(_section("Reasons"))
