@@ -170,8 +170,8 @@ class FeatureIndex:
             self.index.add(np.concatenate(blocks))
             self.owner = np.concatenate([self.owner, *owners])
 
-    def vote(self, descriptors: np.ndarray, *, max_distance: int = 60,
-             k: int = 4) -> dict[int, int]:
+    def vote(self, descriptors: np.ndarray, *, max_distance: int = 50,
+             k: int = 2) -> dict[int, int]:
         """frame_id -> number of query descriptors with a close descriptor in that frame."""
         if not len(self) or descriptors.shape[0] == 0:
             return {}

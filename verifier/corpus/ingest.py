@@ -123,13 +123,11 @@ def _known_current(corpus: Corpus, sha: str) -> bool:
 
 
 def _pool_context() -> Any:
-    """fork when this process runs no other thread (quick, no re-import of __main__); otherwise
-    forkserver, because forking a process with threads (the GUI ingests from a worker thread)
-    can deadlock the child."""
-    import threading
-
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
+    """forkserver: a clean server process forks the workers. Plain fork copies whatever the
+    parent holds (Qt in the GUI and under pytest-qt, OpenMP threads, open SQLite handles) and
+    crashed workers in testing; spawn re-imports everything for every worker. Scripts that
+    ingest need the usual `if __name__ == "__main__":` guard (without it the pool breaks and
+    the ingest goes on in this process)."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["verifier.corpus.worker"])
     return ctx

@@ -72,6 +72,7 @@ QUERY_VIDEO_STEP = 0.5
 MIN_FEATURE_VOTES = 6
 VOTE_FEATURES = 700
 _MAX_VERIFY = 12
+_SURE_INLIERS = 60  # a geometry this well supported is not second-guessed
 _MAX_QUERY_SAMPLES = 1200
 
 
@@ -363,8 +364,9 @@ class Matcher:
             return
         index = self.corpus.frame_index
         per_item: dict[int, tuple[int, int]] = {}
+        floor = max(MIN_FEATURE_VOTES, int(0.2 * max(votes.values())))
         for frame_id, count in votes.items():
-            if count < MIN_FEATURE_VOTES:
+            if count < floor:
                 continue
             row = index.row_of_frame(frame_id)
             if row is None or not index.alive[row]:
@@ -380,8 +382,8 @@ class Matcher:
                 cand.votes = count
             else:
                 cand.votes = max(cand.votes, count)
-                if cand.hash_hit is None:
-                    cand.row = row
+                if cand.hash_hit is None:  # the votes were cast by the query as given
+                    cand.row, cand.variant, cand.orientation = row, 0, 0
             cand.found_by.add("features")
 
     # ------------------------------------------------------------ verification
@@ -421,22 +423,30 @@ class Matcher:
         if source is None or len(source) == 0:
             return None, "source unavailable"
         hinted_mirror = DIHEDRAL[cand.orientation].mirror
-        # A hash hit says which way round the copy is, and features found by the vote were
-        # the unmirrored query's; only a weak candidate is tried both ways.
-        order = [(cand.variant, hinted_mirror)]
-        if cand.variant != 0:
-            order.append((0, hinted_mirror))
-        if not strong:
-            order.append((cand.variant, not hinted_mirror))
+        if cand.hash_hit is not None:
+            # A hash hit says which way round the copy is.
+            order = [(cand.variant, hinted_mirror)]
+            if cand.variant != 0:
+                order.append((0, hinted_mirror))
+        else:
+            # Votes were cast by the query as given; a merely nearest hash says little.
+            order = [(0, False), (0, True)]
+            if len(variants) > 1:
+                order.append((1, False))
+        best: Geometry | None = None
         for vi, mirrored in order:
             v = variants[vi]
             geometry = verify(v.features(mirrored), source, mirrored=mirrored)
-            if geometry is not None:
-                if v.box is not None:
-                    h, w = variants[0].gray.shape
-                    geometry = _uncrop(geometry, v, (w, h))
-                return geometry, "confirmed"
-        return None, "failed"
+            if geometry is None:
+                continue
+            if v.box is not None:
+                h, w = variants[0].gray.shape
+                geometry = _uncrop(geometry, v, (w, h))
+            if best is None or geometry.inliers > best.inliers:
+                best = geometry
+            if best.inliers >= _SURE_INLIERS:
+                break
+        return best, ("confirmed" if best is not None else "failed")
 
     # ------------------------------------------------------------ building matches
 
@@ -642,7 +652,7 @@ class Matcher:
         on_line = on_line or item_pairs
         # Mirrored when the mirrored codes explain the line better (symmetric shots match both).
         mirrored_weight = sum(p[2] for p in on_line if p[3])
-        mirrored = mirrored_weight > sum(p[2] for p in on_line if not p[3])
+        mirrored = bool(mirrored_weight > sum(p[2] for p in on_line if not p[3]))
         chosen = [p for p in on_line if p[3] == mirrored] or on_line
         tq_best, ts_best, w_best, _m = max(chosen, key=lambda p: p[2])
         n = min(range(len(frames)), key=lambda i: abs(float(frames[i].time or 0.0) - tq_best))

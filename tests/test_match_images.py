@@ -1,0 +1,118 @@
+"""Copies of real photos are matched first, with the transform that made them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from tests.conftest import shared_file
+from verifier.corpus import Corpus
+from verifier.matching.search import Matcher, MatchOptions
+from verifier.models import Match
+
+PHOTO = "metadata-extractor-images/jpg/Canon EOS 7D.jpg"
+OTHERS = [
+    "metadata-extractor-images/jpg/Casio EX-S1.jpg",
+    "metadata-extractor-images/jpg/HP PhotoSmart 735.jpg",
+    "metadata-extractor-images/jpg/Kodak DC240.jpg",
+    "metadata-extractor-images/jpg/Canon PowerShot S330.jpg",
+    "metadata-extractor-images/jpg/Issue 116.jpg",
+    "ThreatExchange/pdq/data/reg-test-input/dih/bridge-1-original.jpg",
+]
+OUTSIDER = "metadata-extractor-images/jpg/FujiFilm MX1700.jpg"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
+    files = [shared_file(PHOTO)] + [shared_file(p) for p in OTHERS]
+    db = tmp_path_factory.mktemp("corpus") / "corpus.sqlite"
+    with Corpus(db) as c:
+        report = c.add(files, workers=1)
+        assert report.added == len(files) and not report.skipped
+        yield c
+
+
+def _photo() -> Image.Image:
+    with Image.open(shared_file(PHOTO)) as img:
+        return ImageOps.exif_transpose(img).convert("RGB")
+
+
+def _match(corpus: Corpus, img: Image.Image, tmp_path: Path, name: str) -> list[Match]:
+    path = tmp_path / name
+    img.save(path, quality=90)
+    return Matcher(corpus).match_file(path).matches
+
+
+def _is_photo(m: Match) -> bool:
+    return Path(m.corpus_path).name == Path(PHOTO).name
+
+
+def test_mirrored_copy_is_found_first_and_called_mirrored(corpus: Corpus, tmp_path: Path) -> None:
+    matches = _match(corpus, ImageOps.mirror(_photo()), tmp_path, "mirror.jpg")
+    top = matches[0]
+    assert _is_photo(top) and top.confirmed and top.hash_kind == "pdq"
+    assert top.transform is not None and top.transform["mirror"] is True
+    assert top.transform["rotation"] == 0
+    assert top.distances is not None and top.distances["pdq"] <= 31
+    assert top.score is not None and top.score >= 0.9
+
+
+def test_rotated_90_copy_is_found_first_with_its_rotation(corpus: Corpus, tmp_path: Path) -> None:
+    turned = _photo().transpose(Image.Transpose.ROTATE_270)  # 90 degrees clockwise
+    top = _match(corpus, turned, tmp_path, "rot90.jpg")[0]
+    assert _is_photo(top) and top.confirmed
+    assert top.transform is not None
+    assert top.transform["rotation"] == 90 and top.transform["mirror"] is False
+
+
+def test_cropped_20_percent_copy_is_found_by_local_features(corpus: Corpus,
+                                                            tmp_path: Path) -> None:
+    img = _photo()
+    w, h = img.size
+    box = (int(w * 0.15), int(h * 0.05), int(w * 0.95), int(h * 0.85))  # 80 % of each side
+    top = _match(corpus, img.crop(box), tmp_path, "crop.jpg")[0]
+    assert _is_photo(top) and top.confirmed
+    assert top.transform is not None
+    crop = top.transform["crop_box"]
+    expected = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+    assert np.allclose(crop, expected, atol=0.04), crop
+    assert top.transform["mirror"] is False
+
+
+def test_letterboxed_copy_is_found_with_its_bars_named(corpus: Corpus, tmp_path: Path) -> None:
+    img = _photo()
+    w, h = img.size
+    side = max(w, h) * 16 // 9
+    canvas = Image.new("RGB", (side, max(w, h)), (0, 0, 0))
+    canvas.paste(img, ((side - w) // 2, (max(w, h) - h) // 2))
+    top = _match(corpus, canvas, tmp_path, "letterbox.jpg")[0]
+    assert _is_photo(top) and top.confirmed
+    assert top.transform is not None and top.transform["borders_removed"] is True
+    x0, _y0, x1, _y1 = top.transform["query_box"]
+    assert x0 > 0.15 and x1 < 0.85  # the picture sits between the bars
+
+
+def test_a_photo_not_in_the_corpus_matches_nothing(corpus: Corpus, tmp_path: Path) -> None:
+    with Image.open(shared_file(OUTSIDER)) as img:
+        assert _match(corpus, img.convert("RGB"), tmp_path, "outsider.jpg") == []
+
+
+def test_flat_picture_falls_back_to_phash_and_says_so(corpus: Corpus, tmp_path: Path) -> None:
+    flat = Image.new("RGB", (400, 300), (120, 130, 140))
+    path = tmp_path / "flat.png"
+    flat.save(path)
+    result = Matcher(corpus).match_file(path)
+    assert any("pHash" in note for note in result.notes)
+
+
+def test_hashes_only_mode_still_finds_the_mirror(corpus: Corpus, tmp_path: Path) -> None:
+    path = tmp_path / "m.jpg"
+    ImageOps.mirror(_photo()).save(path)
+    result = Matcher(corpus, MatchOptions(verify=False)).match_file(path)
+    top = result.matches[0]
+    assert _is_photo(top) and not top.confirmed
+    assert top.transform is not None and top.transform["verification"] == "not attempted"
