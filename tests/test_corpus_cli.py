@@ -61,7 +61,7 @@ def test_add_stats_match_remove_verify(archive: Path, tmp_path: Path,
     payload = json.loads(out)
     assert payload["file"] == str(query)
     top = payload["matches"][0]
-    assert MATCH_KEYS <= set(top)
+    assert set(top) >= MATCH_KEYS
     assert top["confirmed"] is True and top["transform"]["mirror"] is True
     assert payload["earliest_known"]["date"] == "2009-05-01"
     assert payload["earliest_known"]["source_url"] == "https://news.example/2009/harbour"

@@ -97,7 +97,8 @@ def test_mirrored_segment_is_called_mirrored(corpus: Corpus, tmp_path: Path) -> 
     top = Matcher(corpus).match_file(query).matches[0]
     assert Path(top.corpus_path).name == Path(SOURCE).name
     assert top.transform is not None and top.transform["mirror"] is True
-    assert top.source_start is not None and abs(top.source_start - (1.0 + (top.query_start or 0))) <= 1.0
+    assert top.source_start is not None
+    assert abs(top.source_start - (1.0 + (top.query_start or 0))) <= 1.0
 
 
 def test_still_frame_gives_its_time_in_the_video(corpus: Corpus, tmp_path: Path) -> None:
