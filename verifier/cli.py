@@ -85,7 +85,8 @@ def cmd_corpus_add(args: argparse.Namespace) -> int:
             report = corpus.add([Path(p) for p in args.paths],
                                 sample_seconds=args.sample_seconds,
                                 manifest=Path(args.manifest) if args.manifest else None,
-                                workers=args.workers, progress=bar)
+                                workers=args.workers, full_metadata=args.full_metadata,
+                                progress=bar)
         finally:
             bar.close()
         stats = corpus.stats()
@@ -211,7 +212,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         finally:
             bar.close()
         matches = sort_matches(result.matches)
-        first = earliest_known(matches)
+        first = earliest_known(matches) or (matches[0] if matches else None)
         earliest: dict[str, Any] | None = None
         if first is not None:
             origin = corpus.item_by_sha256(first.corpus_sha256).earliest
@@ -222,7 +223,7 @@ def cmd_match(args: argparse.Namespace) -> int:
                         "confirmed": first.confirmed, "score": first.score}
 
     def text() -> str:
-        if earliest is not None:
+        if earliest is not None and earliest["date"]:
             source = earliest["source_url"] or earliest["corpus_path"]
             by = f" ({earliest['publisher']})" if earliest["publisher"] else ""
             head = f"earliest known: {earliest['date']}, {source}{by}"
@@ -589,6 +590,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "notes) exported by an archive")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="decoding processes (default: min(2, CPUs))")
+    p.add_argument("--full-metadata", action="store_true",
+                   help="read every file's metadata in full for its date (slower); by default "
+                        "a photo's EXIF DateTimeOriginal is read while decoding")
     p.add_argument("--sample-seconds", type=float, default=1.0,
                    help="index one video frame every this many seconds, besides the first "
                         "frame of every shot (default 1)")

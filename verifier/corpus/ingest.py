@@ -61,7 +61,7 @@ def walk(paths: list[Path], skip: set[str]) -> Iterator[Path]:
 
 def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
                manifest_path: Path | None, workers: int | None, progress: Progress,
-               cancel: CancelToken) -> IngestReport:
+               cancel: CancelToken, fast_dates: bool = True) -> IngestReport:
     from verifier.corpus.store import IngestReport
 
     if sample_seconds <= 0:
@@ -95,7 +95,7 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
             progress.advance()
             continue
         rehash = loc is not None and loc["hash_version"] < HASH_VERSION
-        tasks.append(Task(key, stat.st_size, stat.st_mtime, sample_seconds, rehash))
+        tasks.append(Task(key, stat.st_size, stat.st_mtime, sample_seconds, rehash, fast_dates))
 
     n_workers = workers if workers is not None else default_workers()
     if n_workers < 1:
