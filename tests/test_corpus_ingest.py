@@ -115,7 +115,7 @@ def test_changed_and_touched_files(tmp_path: Path) -> None:
         os.utime(files[0], (1_000_000_000, 1_000_000_000))  # same bytes, new time
         shutil.copy(shared_file(PHOTOS[5]), files[1])  # other bytes at a known path
         report = corpus.add([folder])
-        assert (report.unchanged, report.updated, report.added) == (2, 1, 0)
+        assert (report.unchanged, report.updated, report.added) == (2, 1, 1)
         stats = corpus.stats()
         assert stats["items"] == 3 and stats["locations"] == 3  # the replaced item is gone
 

@@ -236,7 +236,10 @@ def cmd_match(args: argparse.Namespace) -> int:
         for n, m in enumerate(matches, 1):
             state = "confirmed" if m.confirmed else "hash only"
             detail = _describe_match(m)
-            lines.append(f"{n:2d}. {m.score or 0:.2f} {state:9s} {m.hash_kind} {m.distance:3d}  "
+            dist = m.distances or {}
+            hashes = (f"PDQ {dist['pdq']:3d} " if "pdq" in dist else "") + \
+                f"pHash {m.distance:2d}"
+            lines.append(f"{n:2d}. {m.score or 0:.2f} {state:9s} by {m.hash_kind:5s} {hashes}  "
                          f"{m.corpus_path}" + (f"  [{detail}]" if detail else "")
                          + f"  earliest {m.earliest_date or 'unknown'}"
                          + (f"  {m.source_url}" if m.source_url else ""))

@@ -223,10 +223,9 @@ def _store(corpus: Corpus, result: FileResult, manifest: Manifest | None,
                  result.height, result.duration, None, intake.now_iso(), HASH_VERSION))
             item_id = int(cur.lastrowid or 0)
             new_rows, new_features = _insert_frames(corpus, item_id, result)
+            report.added += 1  # a new item, whether or not its path was known
             if previous is not None:
                 report.updated += 1
-            else:
-                report.added += 1
         if result.capture_date:
             corpus.add_provenance(item_id, "metadata", result.capture_date,
                                   published_at=result.capture_time)

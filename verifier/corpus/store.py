@@ -55,7 +55,9 @@ class IngestReport:
     duplicates: int = 0  # same bytes already known under another path
     unchanged: int = 0
     skipped: list[str] = field(default_factory=list)  # "path: reason"
-    updated: int = 0  # a known path whose bytes changed, or an item re-hashed by a newer version
+    # known paths whose bytes changed (their new items count in `added` too), and items
+    # re-hashed by a newer version
+    updated: int = 0
     frames: int = 0  # frame rows written (images: 1 each; videos: keyframes + samples)
     manifest_matched: int = 0  # items that got provenance from the manifest
     warnings: list[str] = field(default_factory=list)

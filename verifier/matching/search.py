@@ -686,7 +686,8 @@ class Matcher:
         if geometry is not None:
             transform.update(_geometry_dict(geometry))
             transform["mirror"] = mirrored
-        distances = {PDQ: distance, "pdq_median": typical}
+        distances = {PDQ: distance, "pdq_median": typical,
+                     PHASH: self._frame_phash_distance(images[n], mirrored, row)}
         hash_score = max(0.0, 1.0 - typical / 64)
         coverage = min(1.0, segment.votes / 6)
         score = 0.5 * hash_score * (0.5 + 0.5 * coverage)
@@ -694,7 +695,8 @@ class Matcher:
             score = 0.5 + 0.25 * hash_score * (0.5 + 0.5 * coverage) + 0.25 * geometry.strength
         elif note:
             return None  # feature-only alignment that the geometry does not confirm
-        return self._make_match(item, distance, PDQ, score, geometry is not None, transform,
+        return self._make_match(item, distances[PHASH], "orb" if note else PDQ, score,
+                                geometry is not None, transform,
                                 distances, note, query_time=segment.query_start,
                                 source_time=segment.source_start, segment=segment)
 
@@ -721,8 +723,16 @@ class Matcher:
         hash_score = max(0.0, 1.0 - dist / 64)
         score = (0.5 + 0.25 * hash_score + 0.25 * geometry.strength) if geometry \
             else 0.5 * hash_score
-        return self._make_match(item, dist, PDQ, score, geometry is not None, transform,
-                                {PDQ: dist}, None, query_time=tq)
+        distances = {PDQ: dist, PHASH: self._frame_phash_distance(images[n], mirrored, row)}
+        return self._make_match(item, distances[PHASH], PDQ, score, geometry is not None,
+                                transform, distances, None, query_time=tq)
+
+    def _frame_phash_distance(self, image: np.ndarray, mirrored: bool, row: int) -> int:
+        from PIL import Image
+
+        small = work_image(np.ascontiguousarray(image[:, ::-1] if mirrored else image),
+                           WORK_SIDE)
+        return hamming(phash(Image.fromarray(small)), int(self.corpus.frame_index.phash[row]))
 
 
 # ---------------------------------------------------------------- helpers
@@ -735,9 +745,11 @@ def _candidate_rank(c: _Candidate) -> tuple[int, int, int, int]:
 
 
 def _headline(cand: _Candidate, distances: dict[str, int]) -> tuple[str, int]:
-    if cand.hash_hit == PHASH or PDQ not in distances:
-        return PHASH, distances[PHASH]
-    return PDQ, distances[PDQ]
+    """(what found the match, its pHash distance). `distance` keeps the first version's
+    meaning, the pHash Hamming distance (of 64), so it stays comparable with --max-distance;
+    every hash's distance is in `distances`."""
+    found = cand.hash_hit or "orb"
+    return found, distances[PHASH]
 
 
 def _score(cand: _Candidate, geometry: Geometry | None, distances: dict[str, int]) -> float:
