@@ -81,6 +81,14 @@ def test_cropped_20_percent_copy_is_found_by_local_features(corpus: Corpus,
     expected = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
     assert np.allclose(crop, expected, atol=0.04), crop
     assert top.transform["mirror"] is False
+    assert abs(top.transform["scale"] - 1.0) < 0.1  # a crop at the original's pixel size
+
+
+def test_half_size_copy_reports_its_scale(corpus: Corpus, tmp_path: Path) -> None:
+    img = _photo()
+    top = _match(corpus, img.resize((img.width // 2, img.height // 2)), tmp_path, "half.jpg")[0]
+    assert _is_photo(top) and top.confirmed and top.transform is not None
+    assert abs(top.transform["scale"] - 0.5) < 0.05
 
 
 def test_letterboxed_copy_is_found_with_its_bars_named(corpus: Corpus, tmp_path: Path) -> None:

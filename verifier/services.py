@@ -148,8 +148,12 @@ def match_item(path: Path, kind: MediaKind, corpus: Corpus, keyframes: list[Keyf
 
 def sort_matches(matches: list[Match]) -> list[Match]:
     """Best first: by score when the matcher gave one, then by distance and earliest date."""
+    def transformed(m: Match) -> bool:
+        t = m.transform or {}
+        return bool(t.get("mirror")) or bool(t.get("rotation"))
+
     return sorted(matches, key=lambda m: (-(m.score if m.score is not None else -1.0),
-                                          not m.confirmed, m.distance,
+                                          not m.confirmed, transformed(m), m.distance,
                                           m.earliest_date or "9999", m.corpus_path,
                                           m.query_start if m.query_start is not None
                                           else (m.query_time or 0.0)))

@@ -228,6 +228,7 @@ class Matcher:
         self.options = options or MatchOptions()
         self._source_cache: OrderedDict[tuple[int, float | None], LocalFeatures | None] = \
             OrderedDict()
+        self._query_factor = 1.0
 
     # ------------------------------------------------------------ entry points
 
@@ -238,17 +239,27 @@ class Matcher:
         path = Path(path)
         sniffed = intake.sniff(path)
         if sniffed.kind is MediaKind.IMAGE:
-            return self.match_image(decode_query_image(path))
+            from verifier.corpus.worker import image_size
+
+            try:
+                size: tuple[int, int] | None = image_size(path)
+            except Exception:
+                size = None
+            return self.match_image(decode_query_image(path), original_size=size)
         return self.match_video(path, progress=progress, cancel=cancel)
 
-    def match_image(self, rgb: np.ndarray) -> MatchResult:
+    def match_image(self, rgb: np.ndarray,
+                    original_size: tuple[int, int] | None = None) -> MatchResult:
         """Matches of one picture (RGB uint8), best first."""
         opts = self.options
         index = self.corpus.frame_index
         result = MatchResult([])
         if not index.live_rows:
             return result
+        full = max(original_size) if original_size else max(rgb.shape[:2])
+        rgb = work_image(rgb, VERIFY_SIDE)
         variants = _query_variants(rgb)
+        self._query_factor = full / max(variants[0].gray.shape)
         quality = max(v.quality for v in variants)
         use_pdq = quality >= opts.min_quality
         if not use_pdq:
@@ -388,6 +399,17 @@ class Matcher:
 
     # ------------------------------------------------------------ verification
 
+    def _true_scale(self, geometry: Geometry, source: LocalFeatures,
+                    item: ItemInfo) -> Geometry:
+        """Scale in original pixels (copy per source): both sides were matched at reduced
+        size."""
+        from dataclasses import replace
+
+        if not item.width or not item.height:
+            return geometry
+        source_factor = max(item.width, item.height) / max(source.size)
+        return replace(geometry, scale=geometry.scale * self._query_factor / source_factor)
+
     def source_features(self, item: ItemInfo, time: float | None,
                         frame_id: int | None) -> LocalFeatures | None:
         key = (item.id, None if time is None else round(time, 3))
@@ -439,6 +461,7 @@ class Matcher:
             geometry = verify(v.features(mirrored), source, mirrored=mirrored)
             if geometry is None:
                 continue
+            geometry = self._true_scale(geometry, source, item)
             if v.box is not None:
                 h, w = variants[0].gray.shape
                 geometry = _uncrop(geometry, v, (w, h))
@@ -542,9 +565,11 @@ class Matcher:
         if info.duration and info.duration / step > _MAX_QUERY_SAMPLES:
             step = info.duration / _MAX_QUERY_SAMPLES
         progress.start(None, f"Hashing the frames of {path.name}")
-        frames, images, _w, _h, duration = video_timeline(
+        frames, images, q_w, q_h, duration = video_timeline(
             path, step, features=False, colour=False, cancel=cancel.check, keep_images=True)
         result = MatchResult([], query_kind=MediaKind.VIDEO, duration=duration)
+        if images:
+            self._query_factor = max(q_w, q_h) / max(images[0].shape[:2])
         index = self.corpus.frame_index
         if not index.live_rows:
             return result
@@ -671,6 +696,8 @@ class Matcher:
                 img = images[n][:, ::-1] if mirrored else images[n]
                 geometry = verify(extract_features(np.ascontiguousarray(img), VERIFY_FEATURES),
                                   source, mirrored=mirrored)
+                if geometry is not None:
+                    geometry = self._true_scale(geometry, source, item)
                 verified = "confirmed" if geometry is not None else "failed"
             else:
                 verified = "source unavailable"
@@ -712,6 +739,8 @@ class Matcher:
                 img = images[n][:, ::-1] if mirrored else images[n]
                 geometry = verify(extract_features(np.ascontiguousarray(img), VERIFY_FEATURES),
                                   source, mirrored=mirrored)
+                if geometry is not None:
+                    geometry = self._true_scale(geometry, source, item)
                 verified = "confirmed" if geometry is not None else "failed"
         orient = DIHEDRAL[MIRROR_INDEX if mirrored else 0]
         transform: dict[str, Any] = {"orientation": orient.name, "mirror": orient.mirror,
@@ -824,8 +853,14 @@ def _video_border_box(images: list[np.ndarray]) -> tuple[int, int, int, int] | N
     return scale_box((box[0], box[1], box[2], box[3]), (small.shape[1], small.shape[0]), (w, h))
 
 
+def _transformed(m: Match) -> bool:
+    t = m.transform or {}
+    return bool(t.get("mirror")) or bool(t.get("rotation"))
+
+
 def sort_by_score(matches: list[Match]) -> list[Match]:
-    return sorted(matches, key=lambda m: (-(m.score or 0.0), not m.confirmed, m.distance,
+    return sorted(matches, key=lambda m: (-(m.score or 0.0), not m.confirmed, _transformed(m),
+                                          m.distance,
                                           m.earliest_date or "9999", m.corpus_path,
                                           m.query_start or m.query_time or 0.0))
 
