@@ -91,9 +91,7 @@ def analyse_media(
         cancel.check()
         progress.message(f"Matching {item.original_name} against the corpus")
         matches = match_item(Path(item.path), item.kind, corpus, keyframes, max_distance)
-        case.set_matches(item.id, matches, {"corpus": str(corpus.path), "hash": "phash",
-                                            "max_distance": max_distance,
-                                            "corpus_items": corpus.stats()["items"]})
+        case.set_matches(item.id, matches, _match_params(corpus, max_distance))
 
 
 def _download_evidence(case: CaseStore, media_id: int) -> dict[str, Any] | None:
@@ -118,6 +116,27 @@ def intake_detail(source: str, loaded: intake.Loaded, origin: str,
                                if k.lower() != "set-cookie"}
         detail["download"] = evidence
     return detail
+
+
+def _match_params(corpus: Corpus, max_distance: int) -> dict[str, Any]:
+    """What a corpus search ran with, for the case's audit trail and the report's method."""
+    from verifier.matching.search import DEFAULT_PDQ_THRESHOLD
+
+    stats = corpus.stats()
+    return {"corpus": str(corpus.path),
+            "hashes": ["pdq (8 orientations, borders cropped)", "phash", "dhash", "colorhash"],
+            "pdq_threshold": DEFAULT_PDQ_THRESHOLD, "phash_max_distance": max_distance,
+            "geometric_verification": "ORB + RANSAC homography",
+            "corpus_items": stats["items"],
+            "snapshot": _corpus_snapshot(corpus)}
+
+
+def _corpus_snapshot(corpus: Corpus) -> str:
+    """Identifies the corpus content a search ran against: the sorted item hashes."""
+    digest = hashlib.sha256()
+    for (sha,) in corpus.conn.execute("SELECT sha256 FROM items ORDER BY sha256"):
+        digest.update(sha.encode())
+    return digest.hexdigest()[:16]
 
 
 def match_item(path: Path, kind: MediaKind, corpus: Corpus, keyframes: list[Keyframe],
@@ -493,9 +512,7 @@ def match_case_media(case: CaseStore, media_id: int, corpus: Corpus, *,
     matches = match_item(Path(item.path), item.kind, corpus, case.keyframes(media_id),
                          max_distance, progress=named, cancel=cancel)
     cancel.check()
-    case.set_matches(media_id, matches, {"corpus": str(corpus.path), "hash": "phash",
-                                         "max_distance": max_distance,
-                                         "corpus_items": corpus.stats()["items"]})
+    case.set_matches(media_id, matches, _match_params(corpus, max_distance))
     return case.matches(media_id)
 
 

@@ -90,3 +90,16 @@ def _empty_clipboard_after(qapp: object) -> Iterator[None]:
     clipboard = QGuiApplication.clipboard()
     if clipboard is not None:
         clipboard.clear()
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread(qapp: object) -> Iterator[None]:
+    """Garbage from one test must not be collected by a worker thread of the next (Qt crashes
+    when its objects die off the GUI thread); the app does the same with MainThreadCollector."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+    gc.collect()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from verifier import APP_NAME, __version__
 from verifier.gui.errors import ExceptionHook
+from verifier.gui.gc_guard import MainThreadCollector
 from verifier.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ def create_application() -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationVersion(__version__)
     app.setApplicationDisplayName(APP_NAME)
+    if app.findChild(MainThreadCollector) is None:
+        MainThreadCollector(app)
     return app
 
 
