@@ -41,7 +41,13 @@ def run_gui(case_path: Path | None, demo: bool) -> int:
     hook = ExceptionHook(lambda: window)
     hook.install()
     try:
-        window.resize(*DEFAULT_SIZE)
+        screen = app.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        width, height = DEFAULT_SIZE
+        if room is not None:  # a laptop screen: fill it rather than spill over its edges
+            width, height = min(width, room.width()), min(height, room.height())
+            window.move(room.topLeft())
+        window.resize(width, height)
         window.show()
         # Opened from the event loop, so a bad path shows its message box over the window.
         if demo:
