@@ -275,3 +275,19 @@ def ratings_other_than_unverified() -> list[str]:
     from verifier.models import Rating
 
     return [r.value for r in Rating if r is not Rating.UNVERIFIED]
+
+
+def checked_photo_case(factory: pytest.TempPathFactory, label: str, photo: Path,
+                       article: Path) -> Path:
+    """A case made by `verifier check` on a real photo and article, to copy per test (skips
+    when ../shared is absent)."""
+    for needed in (photo, article):
+        if not needed.exists():
+            pytest.skip(f"real media not available: {needed}")
+    work = factory.mktemp(label)
+    case = work / "case.vcase"
+    with isolated_user_dirs(work / "xdg"):
+        result = run_cli_redirected("check", photo, "--article", article, "--report",
+                                    work / "report.html", "--case", case)
+    assert result.rc == 0, result.err
+    return case

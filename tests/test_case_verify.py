@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ARTICLE, MEDIA
-from tests.helpers import CliResult, isolated_user_dirs, run_cli, run_cli_redirected, sha256_of
+from tests.helpers import (
+    CliResult,
+    checked_photo_case,
+    run_cli,
+    sha256_of,
+)
 from verifier.case import CaseStore, evidence_dir_for
 
 PHOTO = "exif-samples/jpg/Canon_40D.jpg"
@@ -23,18 +28,7 @@ PHOTO = "exif-samples/jpg/Canon_40D.jpg"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    photo = MEDIA / PHOTO
-    if not photo.exists():
-        pytest.skip(f"real media not available: {photo}")
-    if not ARTICLE.exists():
-        pytest.skip(f"real article not available: {ARTICLE}")
-    work = tmp_path_factory.mktemp("verify-template")
-    case = work / "case.vcase"
-    with isolated_user_dirs(work / "xdg"):
-        result = run_cli_redirected("check", photo, "--article", ARTICLE, "--report",
-                                    work / "report.html", "--case", case)
-    assert result.rc == 0, result.err
-    return case
+    return checked_photo_case(tmp_path_factory, "verify-template", MEDIA / PHOTO, ARTICLE)
 
 
 @pytest.fixture

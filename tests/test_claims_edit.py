@@ -23,10 +23,9 @@ from tests.conftest import ARTICLE, MEDIA
 from tests.helpers import (
     CliResult,
     assert_one_error_line,
-    isolated_user_dirs,
+    checked_photo_case,
     ratings_other_than_unverified,
     run_cli,
-    run_cli_redirected,
 )
 from verifier.article import load_article
 from verifier.case import CaseStore, evidence_dir_for
@@ -205,18 +204,7 @@ class Case:
 
 @pytest.fixture(scope="module")
 def template_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    photo = MEDIA / PHOTO
-    if not photo.exists():
-        pytest.skip(f"real media not available: {photo}")
-    if not ARTICLE.exists():
-        pytest.skip(f"real article not available: {ARTICLE}")
-    work = tmp_path_factory.mktemp("claims-template")
-    case = work / "template.vcase"
-    with isolated_user_dirs(work / "xdg"):
-        result = run_cli_redirected("check", photo, "--article", ARTICLE, "--report",
-                                    work / "report.html", "--case", case)
-    assert result.rc == 0, result.err
-    return case
+    return checked_photo_case(tmp_path_factory, "claims-template", MEDIA / PHOTO, ARTICLE)
 
 
 @pytest.fixture

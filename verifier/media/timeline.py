@@ -75,26 +75,19 @@ def parse_date(text: str, offset: str | None = None) -> ParsedDate | None:
 
 
 def _parse(text: str) -> ParsedDate | None:
-    m = _ISO.match(text)
-    if m:
-        y, mo, d, h, mi, s, _frac, zone_text = m.groups()
-        try:
-            zone = _zone(zone_text)
-            when = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
-                            tzinfo=zone)
-        except ValueError:
-            return None
-        return ParsedDate(when, zone is not None, h is not None)
-    m = _COMPACT.match(text)
-    if m:
-        y, mo, d, h, mi, s, zone_text = m.groups()
-        try:
-            zone = _zone(zone_text)
-            when = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
-                            tzinfo=zone)
-        except ValueError:
-            return None
-        return ParsedDate(when, zone is not None, h is not None)
+    for pattern in (_ISO, _COMPACT):
+        m = pattern.match(text)
+        if m:
+            groups = m.groups()
+            y, mo, d, h, mi, s = groups[:6]
+            zone_text = groups[-1]  # _ISO also captures a fraction of a second, unused here
+            try:
+                zone = _zone(zone_text)
+                when = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0),
+                                int(s or 0), tzinfo=zone)
+            except ValueError:
+                return None
+            return ParsedDate(when, zone is not None, h is not None)
     m = _ASCTIME.match(text)
     if m:
         mon, d, h, mi, s, y = m.groups()
