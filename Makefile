@@ -63,6 +63,7 @@ demo: setup
 	$(BIN)/verifier demo
 
 bench: setup
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
