@@ -105,6 +105,11 @@ _MIGRATIONS = [
     """
     ALTER TABLE matches ADD COLUMN detail TEXT
     """,
+    # 4: keyframe kind and merges, shot transitions and frame spans.
+    """
+    ALTER TABLE keyframes ADD COLUMN detail TEXT;
+    ALTER TABLE shots ADD COLUMN detail TEXT
+    """,
 ]
 
 
@@ -586,30 +591,44 @@ class CaseStore:
             self.conn.execute("DELETE FROM keyframes WHERE media_id = ?", (media_id,))
             self.conn.execute("DELETE FROM shots WHERE media_id = ?", (media_id,))
             self.conn.executemany(
-                "INSERT INTO shots (media_id, idx, start, end) VALUES (?,?,?,?)",
-                [(media_id, s.index, s.start, s.end) for s in shots])
+                "INSERT INTO shots (media_id, idx, start, end, detail) VALUES (?,?,?,?,?)",
+                [(media_id, s.index, s.start, s.end,
+                  json.dumps({"transition": s.transition, "start_frame": s.start_frame,
+                              "end_frame": s.end_frame})) for s in shots])
             for k in keyframes:
+                detail = {"thumbnail": self._relative(k.thumbnail) if k.thumbnail else "",
+                          "kind": k.kind, "merged": list(k.merged)}
                 cur = self.conn.execute(
-                    "INSERT INTO keyframes (media_id, time, frame, shot, sharpness, path, phash)"
-                    " VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO keyframes (media_id, time, frame, shot, sharpness, path, phash,"
+                    " detail) VALUES (?,?,?,?,?,?,?,?)",
                     (media_id, k.time, k.frame, k.shot, k.sharpness, self._relative(k.path),
-                     k.phash))
+                     k.phash, json.dumps(detail)))
                 out.append(_replace_id(k, cur.lastrowid))
             self._audit("keyframes.extracted", {"media_id": media_id, "shots": len(shots),
                                                 "keyframes": len(keyframes), "params": params})
         return out
 
     def keyframes(self, media_id: int) -> list[Keyframe]:
-        return [
-            Keyframe(r["time"], r["frame"], r["shot"], r["sharpness"],
-                     str(self.evidence_dir / r["path"]), r["phash"], r["id"])
-            for r in self.conn.execute(
-                "SELECT * FROM keyframes WHERE media_id = ? ORDER BY time", (media_id,))
-        ]
+        out = []
+        for r in self.conn.execute(
+                "SELECT * FROM keyframes WHERE media_id = ? ORDER BY time", (media_id,)):
+            detail = json.loads(r["detail"]) if r["detail"] else {}
+            thumb = detail.get("thumbnail") or ""
+            out.append(Keyframe(
+                r["time"], r["frame"], r["shot"], r["sharpness"],
+                str(self.evidence_dir / r["path"]), r["phash"], r["id"],
+                thumbnail=str(self.evidence_dir / thumb) if thumb else "",
+                kind=detail.get("kind", "shot"), merged=tuple(detail.get("merged", ()))))
+        return out
 
     def shots(self, media_id: int) -> list[Shot]:
-        return [Shot(r["idx"], r["start"], r["end"]) for r in self.conn.execute(
-            "SELECT * FROM shots WHERE media_id = ? ORDER BY idx", (media_id,))]
+        out = []
+        for r in self.conn.execute(
+                "SELECT * FROM shots WHERE media_id = ? ORDER BY idx", (media_id,)):
+            detail = json.loads(r["detail"]) if r["detail"] else {}
+            out.append(Shot(r["idx"], r["start"], r["end"], detail.get("transition", ""),
+                            detail.get("start_frame"), detail.get("end_frame")))
+        return out
 
     def _relative(self, path: str) -> str:
         try:

@@ -98,7 +98,7 @@ class Keyframe:
     path: str  # lossless PNG of the frame
     phash: str = ""  # 16 hex digits
     id: int | None = None
-    # Added by keyframe extraction; the case file does not store these (they read back empty).
+    # Added by keyframe extraction (stored in the case since schema 4).
     thumbnail: str = ""  # JPEG thumbnail beside the PNG
     kind: str = "shot"  # "shot" (the shot's own), "content" (inside a long shot), "preview" (fast)
     merged: tuple[int, ...] = ()  # frames of later near-duplicate keyframes merged into this one
@@ -109,7 +109,7 @@ class Shot:
     index: int
     start: float
     end: float
-    # Added by shot detection; the case file does not store these.
+    # Added by shot detection (stored in the case since schema 4).
     transition: str = ""  # how the shot begins: "start", "cut", "dissolve" or "fade"
     start_frame: int | None = None
     end_frame: int | None = None  # last frame of the shot
