@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import shutil
 import socket
 import threading
 import traceback
@@ -291,3 +292,13 @@ def checked_photo_case(factory: pytest.TempPathFactory, label: str, photo: Path,
                                     work / "report.html", "--case", case)
     assert result.rc == 0, result.err
     return case
+
+
+def copy_case(template: Path, folder: Path) -> Path:
+    """A private copy of a case file and its evidence folder, for a test to change."""
+    from verifier.case import evidence_dir_for
+
+    path = folder / template.name
+    shutil.copy2(template, path)
+    shutil.copytree(evidence_dir_for(template), evidence_dir_for(path))
+    return path

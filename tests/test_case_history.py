@@ -3,14 +3,13 @@ keyframe and shot details survive a round trip through the case file."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ARTICLE, MEDIA, shared_file
-from tests.helpers import checked_photo_case, isolated_user_dirs, run_cli_redirected
-from verifier.case import CaseStore, evidence_dir_for
+from tests.helpers import checked_photo_case, copy_case, isolated_user_dirs, run_cli_redirected
+from verifier.case import CaseStore
 from verifier.models import Rating, Verdict
 
 PHOTO = "exif-samples/jpg/Canon_40D.jpg"
@@ -24,10 +23,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def case(template: Path, tmp_path: Path) -> Path:
-    path = tmp_path / template.name
-    shutil.copy2(template, path)
-    shutil.copytree(evidence_dir_for(template), evidence_dir_for(path))
-    return path
+    return copy_case(template, tmp_path)
 
 
 def test_a_deleted_claim_is_restored_with_its_verdict_history(case: Path) -> None:

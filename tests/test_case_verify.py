@@ -18,6 +18,7 @@ from tests.conftest import ARTICLE, MEDIA
 from tests.helpers import (
     CliResult,
     checked_photo_case,
+    copy_case,
     run_cli,
     sha256_of,
 )
@@ -33,10 +34,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def case(template: Path, tmp_path: Path) -> Path:
-    path = tmp_path / template.name
-    shutil.copy2(template, path)
-    shutil.copytree(evidence_dir_for(template), evidence_dir_for(path))
-    return path
+    return copy_case(template, tmp_path)
 
 
 def _verify(capsys: pytest.CaptureFixture[str], case: Path, *extra: str) -> CliResult:

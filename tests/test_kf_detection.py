@@ -99,7 +99,8 @@ def test_shots_tile_the_video_and_carry_frames(edited: tuple[Path, list[float]],
     for s, t in itertools.pairwise(shots):
         assert s.end == t.start
         assert s.end_frame is not None and t.start_frame == s.end_frame + 1
-    assert abs(shots[-1].end - result.duration) < 1e-6
+    video_length = result.duration
+    assert abs(shots[-1].end - video_length) < 1e-6
     assert result.frames == 300
 
 
