@@ -180,8 +180,9 @@ def test_mov_agrees_with_exiftool(capsys: pytest.CaptureFixture[str]) -> None:
 def test_video_duration_matches_pyav(relative: str, capsys: pytest.CaptureFixture[str]) -> None:
     path = shared_file(relative)
     with av.open(str(path)) as c:
-        assert c.duration is not None
-        expected = c.duration / 1_000_000
+        container_length = c.duration
+        assert container_length is not None
+        expected = container_length / 1_000_000
         stream = c.streams.video[0]
         coded = (stream.codec_context.width, stream.codec_context.height)
         codec = stream.codec_context.name
