@@ -187,9 +187,9 @@ def test_video_duration_matches_pyav(relative: str, capsys: pytest.CaptureFixtur
         coded = (stream.codec_context.width, stream.codec_context.height)
         codec = stream.codec_context.name
     payload = _metadata(capsys, path)
-    duration = _field(payload, "duration")
-    assert duration is not None and duration.endswith(" s")
-    assert abs(float(duration[:-2]) - expected) <= 0.0005 + 1e-9
+    length_field = _field(payload, "duration")
+    assert length_field is not None and length_field.endswith(" s")
+    assert abs(float(length_field[:-2]) - expected) <= 0.0005 + 1e-9
     assert _field(payload, "codec") == codec
     assert _field(payload, "dimensions") == f"{coded[0]} x {coded[1]}"
 
