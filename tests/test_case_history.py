@@ -79,3 +79,4 @@ def test_shot_transitions_and_keyframe_kinds_are_kept(tmp_path: Path) -> None:
     assert all(s.start_frame is not None and s.end_frame is not None for s in shots)
     assert keyframes and all(k.kind == "shot" for k in keyframes)
     assert all(Path(k.thumbnail).is_file() for k in keyframes)
+    assert all(len(k.pdq) == 64 and k.pdq_quality is not None for k in keyframes)

@@ -597,7 +597,8 @@ class CaseStore:
                               "end_frame": s.end_frame})) for s in shots])
             for k in keyframes:
                 detail = {"thumbnail": self._relative(k.thumbnail) if k.thumbnail else "",
-                          "kind": k.kind, "merged": list(k.merged)}
+                          "kind": k.kind, "merged": list(k.merged), "pdq": k.pdq,
+                          "pdq_quality": k.pdq_quality}
                 cur = self.conn.execute(
                     "INSERT INTO keyframes (media_id, time, frame, shot, sharpness, path, phash,"
                     " detail) VALUES (?,?,?,?,?,?,?,?)",
@@ -618,7 +619,8 @@ class CaseStore:
                 r["time"], r["frame"], r["shot"], r["sharpness"],
                 str(self.evidence_dir / r["path"]), r["phash"], r["id"],
                 thumbnail=str(self.evidence_dir / thumb) if thumb else "",
-                kind=detail.get("kind", "shot"), merged=tuple(detail.get("merged", ()))))
+                kind=detail.get("kind", "shot"), merged=tuple(detail.get("merged", ())),
+                pdq=detail.get("pdq", ""), pdq_quality=detail.get("pdq_quality")))
         return out
 
     def shots(self, media_id: int) -> list[Shot]:

@@ -102,6 +102,8 @@ class Keyframe:
     thumbnail: str = ""  # JPEG thumbnail beside the PNG
     kind: str = "shot"  # "shot" (the shot's own), "content" (inside a long shot), "preview" (fast)
     merged: tuple[int, ...] = ()  # frames of later near-duplicate keyframes merged into this one
+    pdq: str = ""  # 64 hex digits, from the same working copy the corpus hashes
+    pdq_quality: int | None = None
 
 
 @dataclass(frozen=True)

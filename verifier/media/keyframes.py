@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from verifier.matching.hashing import hamming, phash_array, to_hex
+from verifier.matching.hashing import hamming, phash_array, to_hex, work_image
+from verifier.matching.pdq import pdq_hash
 from verifier.media.shots import Boundary, Features, ShotDetector, ShotParams
 from verifier.media.video import (
     VideoReader,
@@ -127,6 +128,8 @@ class _Saved:
     phash: int
     colour: np.ndarray
     merged: list[int] = field(default_factory=list)
+    pdq: str = ""
+    pdq_quality: int | None = None
 
 
 class _Saver:
@@ -202,8 +205,11 @@ class _Saver:
                                      kept.job.frame_index, dist))
             job.cand.frame = None
             return
-        img = Image.fromarray(frame_rgb(frame))
+        rgb = frame_rgb(frame)
+        img = Image.fromarray(rgb)
         job.cand.frame = None  # release the decoder's buffer
+        # PDQ as the corpus computes it, so a keyframe can be searched or exported as is.
+        pdq, pdq_quality = pdq_hash(work_image(rgb))
         path = self.out_dir / f"keyframe_{job.frame_index:07d}.png"
         thumb_path = path.with_name(f"keyframe_{job.frame_index:07d}.thumb.jpg")
         img.save(path, format="PNG", compress_level=self.params.png_compress_level)
@@ -212,13 +218,14 @@ class _Saver:
         thumb.thumbnail((self.params.thumb_size, self.params.thumb_size))
         thumb.save(thumb_path, format="JPEG", quality=85)
         self.written.append(thumb_path)
-        self.kept.append(_Saved(job, path, thumb_path, h, colour))
+        self.kept.append(_Saved(job, path, thumb_path, h, colour, pdq=pdq.hex(),
+                                pdq_quality=pdq_quality))
 
     def keyframes(self) -> tuple[Keyframe, ...]:
         out = [Keyframe(time=round(s.job.cand.time, 3), frame=s.job.frame_index, shot=s.job.shot,
                         sharpness=round(s.job.cand.sharpness, 2), path=str(s.path),
                         phash=to_hex(s.phash), thumbnail=str(s.thumb), kind=s.job.kind,
-                        merged=tuple(s.merged))
+                        merged=tuple(s.merged), pdq=s.pdq, pdq_quality=s.pdq_quality)
                for s in self.kept]
         return tuple(sorted(out, key=lambda k: (k.time, k.frame)))
 
