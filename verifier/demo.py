@@ -20,9 +20,10 @@ from platformdirs import user_data_dir
 from verifier.case import CaseStore
 from verifier.corpus import Corpus
 from verifier.errors import UserError
+from verifier.media import intake
 from verifier.models import EvidenceItem, Rating, Verdict
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
-from verifier.services import analyse_media, check, export_report, resolve_media
+from verifier.services import analyse_media, check, export_report
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def build_demo(
     with CaseStore.open(demo.case_path, actor="demo analyst") as case, \
             Corpus(demo.corpus_path) as corpus:
         case.conn.execute("UPDATE meta SET value = 'Demo: harbour flood clip' WHERE key = 'name'")
-        item = case.add_media(resolve_media(str(shared_photo)))
+        item = case.add_media(intake.load(shared_photo).item)
         analyse_media(case, item, corpus, progress=progress, cancel=cancel)
         photo_claim = next((c for c in case.claims() if "photo" in c.text.lower()), None)
         if photo_claim is not None and photo_claim.id is not None and item.id is not None:

@@ -39,15 +39,6 @@ AUTOMATIC_ANALYST = "verifier (automatic)"
 REPORT_FORMATS = ("html", "pdf", "json", "claimreview")
 
 
-def resolve_media(source: str, download_dir: Path | None = None) -> MediaItem:
-    """A local path or an http(s) URL, sniffed, hashed and checked to decode."""
-    if source.startswith(("http://", "https://")):
-        download = intake.fetch_url(source, download_dir)
-        item = intake.inspect(download.path, source_url=download.final_url)
-        return item
-    return intake.inspect(Path(source))
-
-
 def import_article(case: CaseStore, loaded: LoadedArticle,
                    media_id: int | None = None) -> list[Claim]:
     """Store the article and its claims; claims that mention a clip or photo get media_id."""

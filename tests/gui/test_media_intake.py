@@ -3,11 +3,7 @@ normalised fields, GPS on a map, the date timeline and the EXIF preview."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import MEDIA, shared_file
 from tests.gui.case_builder import PHOTO, BuiltCase
 from tests.gui.conftest import ShownBox
+from tests.helpers import free_port, serve_directory
 from verifier.case import CaseStore
 from verifier.gui.main_window import MainWindow
 
@@ -51,34 +48,14 @@ def field_values(window: MainWindow) -> dict[str, str]:
     return {model.index(r, 0).data(): model.index(r, 1).data() for r in range(model.rowCount())}
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def web_server() -> Iterator[str]:
     """http://127.0.0.1:PORT serving ../shared/media/exif-samples/jpg (read-only, in place)."""
     folder = MEDIA / "exif-samples" / "jpg"
     if not folder.is_dir():
         pytest.skip(f"real media not available: {folder}")
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-def closed_port() -> int:
-    """A local port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    with serve_directory(folder) as base:
+        yield base
 
 
 @pytest.fixture
@@ -158,7 +135,7 @@ def test_adding_from_a_url_records_the_source(qtbot: QtBot, window: MainWindow,
 def test_an_unreachable_url_is_a_readable_warning_and_changes_nothing(
         qtbot: QtBot, window: MainWindow, built_case: BuiltCase,
         message_boxes: list[ShownBox]) -> None:
-    url = f"http://127.0.0.1:{closed_port()}/viral.jpg"
+    url = f"http://127.0.0.1:{free_port()}/viral.jpg"
     assert window.open_case(built_case.case_path)
     before = case_media(built_case.case_path)
     audit_before = window.snapshot.audit if window.snapshot else []

@@ -1172,21 +1172,10 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> Worker | None:
         """Build the demo case in the pool (if needed) and open it."""
-        try:
-            from verifier.demo import build_demo
-        except ImportError:
-            show_error(self, "The demo case is not available in this installation "
-                             "(the verifier.demo module is missing).")
-            return None
-
-        import inspect
-
-        takes_cancel = "cancel" in inspect.signature(build_demo).parameters
+        from verifier.demo import build_demo
 
         def job(progress: Progress, cancel: CancelToken) -> Any:
-            if takes_cancel:
-                return build_demo(progress=progress, cancel=cancel)
-            return build_demo(progress=progress)
+            return build_demo(progress=progress, cancel=cancel)
 
         def done(demo: Any) -> None:
             self.open_case(Path(demo.case_path))
@@ -1194,7 +1183,7 @@ class MainWindow(QMainWindow):
         try:
             return self.start_job(job, "Preparing the demo case", done,
                                   error_context="Could not build the demo case",
-                                  cancellable=takes_cancel)
+                                  cancellable=True)
         except UserError as exc:
             show_exception(self, exc)
             return None

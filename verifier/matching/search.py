@@ -18,7 +18,7 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cv2
 import numpy as np
@@ -294,12 +294,7 @@ class Matcher:
     def _pdq_candidates(self, variants: list[_Variant], out: dict[int, _Candidate],
                         use_pdq: bool) -> None:
         index = self.corpus.frame_index
-        codes: list[bytes] = []
-        origin: list[tuple[int, int]] = []
-        for vi, v in enumerate(variants):
-            for oi, code in enumerate(v.pdq):
-                codes.append(code)
-                origin.append((vi, oi))
+        codes, origin = _flatten([v.pdq for v in variants])
         queries = np.frombuffer(b"".join(codes), dtype=np.uint8).reshape(len(codes), 32)
         k = min(len(index), max(64, self.options.top * 8))
         distances, rows = index.pdq.search(queries, k)
@@ -329,12 +324,7 @@ class Matcher:
     def _phash_candidates(self, variants: list[_Variant], out: dict[int, _Candidate],
                           use_pdq: bool) -> None:
         index = self.corpus.frame_index
-        codes: list[int] = []
-        origin: list[tuple[int, int]] = []
-        for vi, v in enumerate(variants):
-            for oi, code in enumerate(v.phash):
-                codes.append(code)
-                origin.append((vi, oi))
+        codes, origin = _flatten([v.phash for v in variants])
         k = min(len(index), max(32, self.options.shortlist * 8))
         distances, rows = index.phash_index.search(int64_codes(codes), k)
         nearest: dict[int, tuple[int, int, int, int]] = {}
@@ -871,3 +861,17 @@ def earliest_known(matches: list[Match]) -> Match | None:
     if not dated:
         dated = [m for m in matches if m.earliest_date]
     return min(dated, key=lambda m: (m.earliest_date or "", -(m.score or 0))) if dated else None
+
+
+_Code = TypeVar("_Code", bytes, int)
+
+
+def _flatten(per_variant: list[list[_Code]]) -> tuple[list[_Code], list[tuple[int, int]]]:
+    """Every variant's codes in one list, with (variant, orientation) for each."""
+    codes: list[_Code] = []
+    origin: list[tuple[int, int]] = []
+    for vi, variant_codes in enumerate(per_variant):
+        for oi, code in enumerate(variant_codes):
+            codes.append(code)
+            origin.append((vi, oi))
+    return codes, origin
