@@ -289,6 +289,15 @@ class CaseStore:
                                 f"(SHA-256 {found}, recorded {row['raw_sha256']})")
         return problems
 
+    def download_evidence(self, media_id: int) -> dict[str, Any] | None:
+        """How a media item was fetched (URL, final URL, status, headers, time), from its intake
+        audit event; None for a local file."""
+        for ev in reversed(self.audit_trail()):
+            if ev.action == "media.intake" and ev.detail.get("media_id") == media_id:
+                download = ev.detail.get("download")
+                return download if isinstance(download, dict) else None
+        return None
+
     def match_search_recorded(self, media_id: int) -> bool:
         """Whether the media was ever searched against a corpus (even with no match)."""
         return self.match_params(media_id) is not None

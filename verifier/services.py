@@ -63,7 +63,7 @@ def analyse_media(
     """Metadata, keyframes (video) and corpus matches of one media item already in the case."""
     assert item.id is not None
     progress.message(f"Reading metadata of {item.original_name}")
-    download = _download_evidence(case, item.id)
+    download = case.download_evidence(item.id)
     article = case.article()
     case.set_metadata(item.id, extract_metadata(
         Path(item.path),
@@ -83,15 +83,6 @@ def analyse_media(
         progress.message(f"Matching {item.original_name} against the corpus")
         matches = match_item(Path(item.path), item.kind, corpus, keyframes, max_distance)
         case.set_matches(item.id, matches, _match_params(corpus, max_distance))
-
-
-def _download_evidence(case: CaseStore, media_id: int) -> dict[str, Any] | None:
-    """How a media item was fetched (final URL, headers), from its intake audit event."""
-    for ev in reversed(case.audit_trail()):
-        if ev.action == "media.intake" and ev.detail.get("media_id") == media_id:
-            download = ev.detail.get("download")
-            return download if isinstance(download, dict) else None
-    return None
 
 
 def intake_detail(source: str, loaded: intake.Loaded, origin: str,

@@ -93,6 +93,7 @@ def _media(case: CaseStore, item: Any) -> dict[str, Any]:
         "id": item.id, "name": item.original_name, "sha256": item.sha256, "md5": item.md5,
         "size": item.size, "kind": item.kind.value, "mime": item.mime,
         "source_url": item.source_url, "added_at": item.added_at,
+        "download": _download_summary(case.download_evidence(item.id)),
         "thumbnail": thumb,
         "metadata": asdict(report) if report else None,
         "shots": [asdict(s) for s in case.shots(item.id)],
@@ -106,6 +107,15 @@ def _media(case: CaseStore, item: Any) -> dict[str, Any]:
         "match_search": case.match_params(item.id),
         "earliest_known": _match(earliest, with_thumbnail=False) if earliest else None,
     }
+
+
+def _download_summary(download: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The fetch facts a reader needs; the full headers stay in the audit trail."""
+    if not download:
+        return None
+    keys = ("url", "final_url", "redirects", "status", "fetched_at", "content_type",
+            "last_modified")
+    return {k: download.get(k) for k in keys}
 
 
 def _query_thumb(m: Match, keyframes: list[Any], fallback: str | None) -> str | None:

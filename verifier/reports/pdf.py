@@ -283,6 +283,7 @@ class _Writer:
         self.image(m.get("thumbnail"))
         self.table([("SHA-256", m["sha256"]), ("MD5", m["md5"]), ("Size", f"{m['size']} bytes"),
                     ("Type", f"{m['kind']} ({m['mime']})"), ("Source URL", m.get("source_url")),
+                    ("Fetched", _fetched(m.get("download"))),
                     ("Added to case", m["added_at"])])
         meta = m.get("metadata")
         if meta:
@@ -329,6 +330,16 @@ class _Writer:
                 ("Earliest known date", x.get("earliest_date") or "unknown"),
                 ("SHA-256", x["corpus_sha256"]),
             ])
+
+
+def _fetched(download: dict[str, Any] | None) -> str | None:
+    if not download:
+        return None
+    parts = [str(download.get("fetched_at")), f"HTTP {download.get('status')}"]
+    parts += [str(download[k]) for k in ("content_type",) if download.get(k)]
+    if download.get("last_modified"):
+        parts.append(f"Last-Modified {download['last_modified']}")
+    return " · ".join(parts)
 
 
 def _times(x: dict[str, Any]) -> str | None:
