@@ -37,6 +37,7 @@ from verifier.models import (
     TimelineEntry,
     Verdict,
 )
+from verifier.provenance import credentials_from_dict
 
 _T = TypeVar("_T")
 
@@ -591,6 +592,7 @@ class CaseStore:
             tuple(_record(RedFlag, f) for f in d.get("flags", [])),
             d.get("raw", {}), d.get("complete", True), tuple(d.get("problems", [])),
             tuple(_record(TimelineEntry, t) for t in d.get("timeline", [])),
+            credentials_from_dict(d.get("credentials")),
         )
 
     def set_keyframes(self, media_id: int, shots: tuple[Shot, ...],

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from verifier.provenance.records import Credentials
+
 
 class MediaKind(StrEnum):
     IMAGE = "image"
@@ -81,6 +83,8 @@ class MetadataReport:
     complete: bool = True
     problems: tuple[str, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()  # every date any source gives, sorted
+    # Content Credentials (C2PA); None for reports stored before they were read.
+    credentials: Credentials | None = None
 
     def value(self, name: str) -> str | None:
         for f in self.fields:

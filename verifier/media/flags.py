@@ -133,6 +133,32 @@ def gps_far(km: float, place: tuple[float, float]) -> RedFlag:
         "support the claim.")
 
 
+def credentials_invalid(summary: str, codes: list[str]) -> RedFlag:
+    listed = ", ".join(codes[:6]) or "the manifest failed validation"
+    return RedFlag(
+        "credentials-invalid", "Content Credentials fail validation",
+        f"{summary} (codes: {listed}). The file or its manifest changed after signing, or the "
+        "signature is bad; re-saving a signed file without re-signing also does this, so it "
+        "shows the credentials no longer vouch for this file, not how it was changed.")
+
+
+def credentials_unreadable(error: str) -> RedFlag:
+    return RedFlag(
+        "credentials-unreadable", "Content Credentials damaged",
+        f"The file holds a Content Credentials manifest that cannot be read ({error}); it may "
+        "be truncated or damaged in transit, so nothing it says can be relied on. Damage alone "
+        "does not prove manipulation.")
+
+
+def ai_generated(sources: list[str], signer: str) -> RedFlag:
+    by = f", signed by {signer}" if signer else ""
+    return RedFlag(
+        "ai-generated", "Declared made with generative AI",
+        f"The file's Content Credentials declare generative AI ({'; '.join(sources)}{by}). "
+        "This is the signing software's own statement: it holds as far as the credentials "
+        "validate, and its absence elsewhere never proves a picture is camera-made.")
+
+
 # ---------------------------------------------------------------- helpers
 
 

@@ -31,6 +31,7 @@ from verifier.media.exif import ExifData, clean_text
 from verifier.media.intake import Sniffed, sniff
 from verifier.media.timeline import ParsedDate, TimelineBuilder, parse_date
 from verifier.models import MediaKind, MetadataField, MetadataReport, RedFlag, TimelineEntry
+from verifier.provenance import Credentials, CredentialState, read_credentials
 
 __all__ = ["exif_thumbnail", "exif_thumbnail_image", "extract", "osm_link", "parse_iso6709"]
 
@@ -67,7 +68,7 @@ FIELD_ORDER = ("capture_time", "time_zone", "make", "model", "software", "lens",
                "gps_map", "gps_altitude", "distance_to_claimed_place", "orientation",
                "dimensions", "displayed_dimensions", "duration", "frame_rate", "codec",
                "profile", "rotation", "audio", "encoder", "bit_rate", "format",
-               "jpeg_quality", "icc_profile")
+               "jpeg_quality", "icc_profile", "c2pa")
 _EXIF_DATES = (
     ("EXIF DateTimeOriginal", "OffsetTimeOriginal"),
     ("EXIF DateTimeDigitized", "OffsetTimeDigitized"),
@@ -92,6 +93,7 @@ class _Builder:
     timeline: TimelineBuilder = field(default_factory=TimelineBuilder)
     capture: ParsedDate | None = None
     gps: tuple[float, float] | None = None
+    credentials: Credentials | None = None
 
     def add(self, name: str, value: str | None, source: str) -> None:
         if value and not any(f.name == name for f in self.fields):
@@ -123,7 +125,7 @@ class _Builder:
         order = {name: i for i, name in enumerate(FIELD_ORDER)}
         fields = sorted(self.fields, key=lambda f: order.get(f.name, len(order)))
         return MetadataReport(tuple(fields), tuple(self.flags), self.raw, not problems,
-                              problems, entries)
+                              problems, entries, self.credentials)
 
 
 def extract(
@@ -155,6 +157,7 @@ def extract(
         _image_metadata(path, sniffed, b)
     else:
         _video_metadata(path, sniffed, b)
+    _credentials(path, sniffed, b)
     _common(path, sniffed, b, claim, place, http_headers, source_url)
     return b.report()
 
@@ -226,6 +229,31 @@ def _common(path: Path, sniffed: Sniffed, b: _Builder, claim: ParsedDate | None,
         b.add("distance_to_claimed_place", f"{km:.1f} km", "GPS vs claimed place")
         if km > flags.CLAIMED_PLACE_MAX_KM:
             b.flag(flags.gps_far(km, place))
+
+
+def _credentials(path: Path, sniffed: Sniffed, b: _Builder) -> None:
+    """Content Credentials (C2PA): a field when present, red flags when they fail or declare
+    generative AI, the signature's time stamp on the timeline. Absence is never a flag."""
+    creds = read_credentials(path, sniffed.mime)
+    b.credentials = creds
+    if not creds.present:
+        return
+    b.add("c2pa", creds.summary, "C2PA manifest")
+    active = creds.active
+    if creds.ai_sources:
+        # Shown first: a declared generative-AI source is the finding a reader needs soonest.
+        b.flags.insert(0, flags.ai_generated(list(creds.ai_sources),
+                                             active.signer if active else ""))
+    if creds.state is CredentialState.INVALID:
+        codes = [v.code for v in creds.validation if not v.code.endswith(".untrusted")]
+        b.flag(flags.credentials_invalid(creds.summary, codes))
+    elif creds.state is CredentialState.UNREADABLE and creds.embedded:
+        b.flag(flags.credentials_unreadable(creds.error))
+    for m in creds.manifests:
+        if m.signing_time:
+            label = "C2PA signature time stamp" if m.active else \
+                "C2PA signature time stamp (ingredient)"
+            b.timeline.add(label, m.signing_time)
 
 
 def _add_gps(b: _Builder, lat: float, lon: float, source: str,
