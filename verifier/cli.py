@@ -562,7 +562,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_gui(args: argparse.Namespace) -> int:
     from verifier.gui.app import run_gui
 
-    return run_gui(Path(args.case) if args.case else None, demo=args.demo)
+    return run_gui(Path(args.case) if args.case else None, demo=args.demo,
+                   measure_startup=args.measure_startup)
 
 
 # ---------------------------------------------------------------- parser
@@ -718,6 +719,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("gui", cmd_gui, "open the workbench window", json_flag=False)
     p.add_argument("case", nargs="?", metavar="CASE")
     p.add_argument("--demo", action="store_true", help="open the demo case (built if missing)")
+    p.add_argument("--measure-startup", action="store_true",
+                   help="print the seconds from process start to a usable window, then quit")
     return parser
 
 

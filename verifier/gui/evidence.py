@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from PySide6.QtCore import QByteArray, QMimeData
 
-from verifier.media.keyframes import format_timestamp
+from verifier.media.timecode import format_timestamp
 from verifier.models import EvidenceItem, Keyframe, Match, MediaItem
 
 log = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ from verifier.gui.models import (
 from verifier.gui.snapshot import CaseSnapshot
 from verifier.gui.style import FLAG_BACKGROUND, FLAG_COLOR
 from verifier.gui.verdict_editor import VerdictEditor
-from verifier.media.keyframes import format_timestamp
+from verifier.media.timecode import format_timestamp
 from verifier.models import EvidenceItem, Match, MediaItem, MetadataReport, TimelineEntry
 
 MUTED = "color:#6b7280"

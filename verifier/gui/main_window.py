@@ -89,8 +89,9 @@ from verifier.gui.undo import (
     RecordVerdictCommand,
 )
 from verifier.gui.verdict_editor import VerdictDraft
+from verifier.gui.window_actions import build_extra_actions, update_extra_actions
 from verifier.gui.workers import JobFunction, OriginalNameProgress, Worker
-from verifier.media.keyframes import format_timestamp
+from verifier.media.timecode import format_timestamp
 from verifier.models import Claim, Match, MediaItem, MediaKind
 from verifier.progress import CancelToken, Progress
 
@@ -318,6 +319,7 @@ class MainWindow(QMainWindow):
             "recorded when it was added")
         self.claim_actions = [self.add_claim_action, self.edit_span_action, self.merge_action,
                               self.delete_claim_action, self.link_claim_action]
+        self.extras = build_extra_actions(self)  # File, Case and Help extras (window_actions)
         for act in self.claim_actions:
             act.setToolTip(act.statusTip())
         # Delete acts where claims are shown (a text field keeps its own Delete key).
@@ -364,12 +366,16 @@ class MainWindow(QMainWindow):
             list(self.reverse_actions.values()), [self.keyframes_action])
 
         file_menu = self.menuBar().addMenu("&File")
+        file_menu.setToolTipsVisible(True)
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
         self.recent_menu = QMenu("Open &recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.demo_action)
+        file_menu.addAction(self.extras.save_as)
+        file_menu.addSeparator()
+        file_menu.addAction(self.extras.corpus_manager)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.reload_action)
@@ -387,6 +393,9 @@ class MainWindow(QMainWindow):
         for act in self.claim_actions:
             case_menu.addAction(act)
         case_menu.addSeparator()
+        for act in (self.extras.previous_claim, self.extras.next_claim, self.extras.verdict):
+            case_menu.addAction(act)
+        case_menu.addSeparator()
         case_menu.addAction(self.verify_action)
         media_menu = self.menuBar().addMenu("&Media")
         for act in (self.add_media_action, self.add_url_action, self.paste_action):
@@ -402,6 +411,9 @@ class MainWindow(QMainWindow):
         for act in self.reverse_actions.values():
             reverse_menu.addAction(act)
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.extras.shortcuts)
+        help_menu.addAction(self.extras.show_log)
+        help_menu.addSeparator()
         help_menu.addAction(self.about_action)
 
     def _update_actions(self) -> None:
@@ -437,6 +449,7 @@ class MainWindow(QMainWindow):
         for act in (self.copy_picture_action, self.save_picture_action,
                     *self.reverse_actions.values()):
             act.setEnabled(picture)
+        update_extra_actions(self, self.extras)
 
     # ================================================================ cases
 

@@ -38,7 +38,7 @@ from verifier.errors import UserError
 from verifier.gui.evidence import evidence_mime, keyframe_evidence
 from verifier.gui.shot_timeline import ShotTimeline, shot_label
 from verifier.gui.style import FLAG_COLOR
-from verifier.media.keyframes import format_timestamp
+from verifier.media.timecode import format_timestamp
 from verifier.models import EvidenceItem, Keyframe, MediaItem, MediaKind, MetadataReport, Shot
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from verifier.gui.style import rating_color
-from verifier.media.keyframes import format_timestamp
+from verifier.media.timecode import format_timestamp
 from verifier.models import (
     AuditEvent,
     Match,

@@ -36,6 +36,7 @@ from PIL import Image
 from verifier.matching.hashing import hamming, phash_array, to_hex, work_image
 from verifier.matching.pdq import pdq_hash
 from verifier.media.shots import Boundary, Features, ShotDetector, ShotParams
+from verifier.media.timecode import format_timestamp as format_timestamp  # re-exported
 from verifier.media.video import (
     VideoReader,
     frame_rgb,
@@ -431,10 +432,4 @@ def _preview(reader: VideoReader, saver: _Saver, fps: float, progress: Progress,
         progress.advance()
 
 
-def format_timestamp(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 

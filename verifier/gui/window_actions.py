@@ -1,0 +1,210 @@
+"""The window's File, Case and Help extras: Save case as…, Corpus manager…, next/previous
+claim, the verdict editor, Esc to cancel the running job, Keyboard shortcuts and Show log.
+
+Kept apart from main_window.py, which only places these actions in its menus."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog
+
+from verifier.case import CASE_SUFFIX
+from verifier.errors import UserError
+from verifier.gui.app_log import LogDialog, log_path
+from verifier.gui.case_files import AUTOSAVE_NOTE, normalise_target, save_case_as
+from verifier.gui.corpus_manager import CorpusManager
+from verifier.gui.dialogs import CASE_FILTER, remember_dir
+from verifier.gui.errors import show_exception
+from verifier.gui.shortcuts import ShortcutsDialog, shortcut_rows
+
+if TYPE_CHECKING:
+    from verifier.gui.main_window import MainWindow
+    from verifier.gui.workers import Worker
+    from verifier.progress import CancelToken, Progress
+
+log = logging.getLogger(__name__)
+
+STATUS_MS = 8000
+
+
+@dataclass(frozen=True)
+class ExtraActions:
+    save_as: QAction
+    corpus_manager: QAction
+    next_claim: QAction
+    previous_claim: QAction
+    verdict: QAction
+    cancel_job: QAction
+    shortcuts: QAction
+    show_log: QAction
+
+
+def build_extra_actions(window: MainWindow) -> ExtraActions:
+    def action(text: str, slot: Any, shortcut: str | QKeySequence.StandardKey | None,
+               tip: str) -> QAction:
+        act = QAction(text, window)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.setStatusTip(tip)
+        act.setToolTip(tip)
+        act.triggered.connect(lambda _checked=False: slot())
+        return act
+
+    extras = ExtraActions(
+        save_as=action("Save case &as…", lambda: save_as_dialog(window), None,
+                       f"Copy the case and its evidence to a new file and work in the copy. "
+                       f"{AUTOSAVE_NOTE}"),
+        corpus_manager=action("Corpus &manager…", lambda: open_corpus_manager(window),
+                              "Ctrl+Shift+K",
+                              "Choose or create the corpus of known media, add folders, see "
+                              "its statistics, remove and verify files"),
+        next_claim=action("&Next claim", lambda: step_claim(window, 1), "Alt+Down",
+                          "Select the next claim in the article"),
+        previous_claim=action("&Previous claim", lambda: step_claim(window, -1), "Alt+Up",
+                              "Select the previous claim in the article"),
+        verdict=action("&Verdict…", lambda: edit_verdict(window), "Ctrl+D",
+                       "Open the verdict editor on the selected claim"),
+        cancel_job=action("Cancel the running job", window.cancel_job, "Esc",
+                          "Stop the job shown in the status bar (work already saved is kept)"),
+        shortcuts=action("&Keyboard shortcuts", lambda: show_shortcuts(window),
+                         QKeySequence.StandardKey.HelpContents,
+                         "Every action with a keyboard shortcut"),
+        show_log=action("Show &log", lambda: show_log(window), None,
+                        "The application log: what the workbench did, warnings and errors"),
+    )
+    extras.cancel_job.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    window.addAction(extras.cancel_job)
+    if window.verify_action.shortcut().isEmpty():
+        window.verify_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+    return extras
+
+
+def update_extra_actions(window: MainWindow, extras: ExtraActions) -> None:
+    busy = window.job is not None
+    has_case = window.snapshot is not None
+    has_claims = has_case and bool(window.snapshot and window.snapshot.claims)
+    extras.save_as.setEnabled(has_case and not busy)
+    for act in (extras.next_claim, extras.previous_claim):
+        act.setEnabled(has_claims)
+    extras.verdict.setEnabled(has_case and window.claim_id is not None)
+    extras.cancel_job.setEnabled(busy)
+
+
+# ------------------------------------------------------------------ File
+
+def save_as_dialog(window: MainWindow) -> Worker | None:
+    if window.snapshot is None:
+        return None
+    current = window.snapshot.path
+    suggested = current.with_name(f"{current.stem}-copy{CASE_SUFFIX}")
+    path, _ = QFileDialog.getSaveFileName(
+        window, "Save the case as", str(suggested), CASE_FILTER,
+        options=QFileDialog.Option.DontConfirmOverwrite)  # existing cases are refused anyway
+    if not path:
+        return None
+    remember_dir(path)
+    return save_as(window, Path(path))
+
+
+def save_as(window: MainWindow, target: Path) -> Worker | None:
+    """Copy the open case in the pool, then open the copy."""
+    if window.snapshot is None:
+        return None
+    source, target = window.snapshot.path, normalise_target(target)
+
+    def job(progress: Progress, cancel: CancelToken) -> Path:
+        return save_case_as(source, target, progress=progress, cancel=cancel)
+
+    def done(result: Any) -> None:
+        if isinstance(result, Path) and window.open_case(result):
+            window.statusBar().showMessage(
+                f"Saved a copy as {result}; you are now working in the copy ({source.name} is "
+                f"unchanged). {AUTOSAVE_NOTE}", STATUS_MS)
+
+    try:
+        return window.start_job(job, f"Saving a copy as {target.name}", done,
+                                error_context="Could not save the case as a new file")
+    except UserError as exc:
+        show_exception(window, exc)
+        return None
+
+
+def open_corpus_manager(window: MainWindow, *, modal: bool = True) -> CorpusManager:
+    """The corpus manager on the window's corpus; choosing another sets the window's."""
+    dialog = CorpusManager(window.corpus_path() or _saved_corpus(), window.pool, window)
+    dialog.corpus_chosen.connect(window.set_corpus)
+    if modal:
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
+    else:
+        dialog.show()
+    return dialog
+
+
+def _saved_corpus() -> Path | None:
+    from verifier.settings import configured_corpus_path
+
+    value = QSettings().value("corpus/path")
+    if isinstance(value, str) and value:
+        return Path(value)
+    try:
+        return configured_corpus_path()
+    except UserError:
+        return None
+
+
+# ------------------------------------------------------------------ Case
+
+def step_claim(window: MainWindow, step: int) -> int | None:
+    """Select the next (step 1) or previous (-1) claim in reading order; wraps around."""
+    snapshot = window.snapshot
+    if snapshot is None or not snapshot.claims:
+        return None
+    ordered = [c.id for c in sorted(snapshot.claims, key=lambda c: (c.start, c.end))
+               if c.id is not None]
+    if window.claim_id in ordered:
+        index = (ordered.index(window.claim_id) + step) % len(ordered)
+    else:
+        index = 0 if step > 0 else len(ordered) - 1
+    window.select_claim(ordered[index])
+    return ordered[index]
+
+
+def edit_verdict(window: MainWindow) -> None:
+    if window.claim_id is not None:
+        window.open_verdict_editor(window.claim_id)
+        window.inspector.verdict.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+# ------------------------------------------------------------------ Help
+
+def show_shortcuts(window: MainWindow, *, modal: bool = True) -> ShortcutsDialog:
+    dialog = ShortcutsDialog(shortcut_rows(window), window)
+    if modal:
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
+    else:
+        dialog.show()
+    return dialog
+
+
+def show_log(window: MainWindow, *, modal: bool = True, path: Path | None = None) -> LogDialog:
+    dialog = LogDialog(path or log_path(), window)
+    if modal:
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
+    else:
+        dialog.show()
+    return dialog
