@@ -143,6 +143,10 @@ class Match:
     distances: dict[str, int] | None = None  # per hash: pdq, phash, dhash, colorhash
     source_url: str | None = None  # from the provenance that gave the earliest date
     note: str | None = None  # e.g. "low PDQ quality: matched by pHash"
+    # Where the query sits in the source, from geometric verification: "homography" (3x3, query
+    # fractions -> source fractions), "region" (the query's outline on the source, fractions)
+    # and, for videos, the frame pair it was found on ("query_time", "source_time").
+    alignment: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

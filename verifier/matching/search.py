@@ -37,6 +37,7 @@ from verifier.matching.hashing import (
     work_image,
 )
 from verifier.matching.index import int64_codes
+from verifier.matching.overlay import alignment_dict
 from verifier.matching.pdq import (
     DEFAULT_PDQ_THRESHOLD,
     DIHEDRAL,
@@ -478,6 +479,16 @@ class Matcher:
         match = self._make_match(item, distance, hash_kind, score, geometry is not None,
                                  transform, distances, note,
                                  source_time=None if math.isnan(t) else t)
+        if geometry is not None:
+            h, w = variants[0].gray.shape[:2]
+            source = self.source_features(item, None if math.isnan(t) else t,
+                                          int(index.frame_id[cand.row]))
+            if source is not None:
+                from dataclasses import replace
+
+                match = replace(match, alignment=alignment_dict(
+                    geometry, (w, h), source.size,
+                    source_time=None if math.isnan(t) else t))
         if span is not None and span[1] > span[0]:
             from dataclasses import replace
 
@@ -679,6 +690,7 @@ class Matcher:
                                * (self.options.pdq_threshold + 1)))
         geometry = None
         verified = "not attempted"
+        source: LocalFeatures | None = None
         if self.options.verify:
             source = self.source_features(item, float(index.time[row]),
                                           int(index.frame_id[row]))
@@ -712,10 +724,18 @@ class Matcher:
             score = 0.5 + 0.25 * hash_score * (0.5 + 0.5 * coverage) + 0.25 * geometry.strength
         elif note:
             return None  # feature-only alignment that the geometry does not confirm
-        return self._make_match(item, distances[PHASH], "orb" if note else PDQ, score,
-                                geometry is not None, transform,
-                                distances, note, query_time=segment.query_start,
-                                source_time=segment.source_start, segment=segment)
+        match = self._make_match(item, distances[PHASH], "orb" if note else PDQ, score,
+                                 geometry is not None, transform,
+                                 distances, note, query_time=segment.query_start,
+                                 source_time=segment.source_start, segment=segment)
+        if geometry is not None and source is not None:
+            from dataclasses import replace
+
+            h, w = images[n].shape[:2]
+            match = replace(match, alignment=alignment_dict(
+                geometry, (w, h), source.size, query_time=float(frames[n].time or 0.0),
+                source_time=float(index.time[row])))
+        return match
 
     def _still_in_video(self, item_id: int, dist: int, n: int, row: int, mirrored: bool,
                         frames: list[Any], images: list[np.ndarray]) -> Match:
@@ -723,6 +743,7 @@ class Matcher:
         tq = float(frames[n].time or 0.0)
         geometry = None
         verified = "not attempted"
+        source: LocalFeatures | None = None
         if self.options.verify:
             source = self.source_features(item, None, int(self.corpus.frame_index.frame_id[row]))
             if source is not None and len(source):
@@ -743,8 +764,15 @@ class Matcher:
         score = (0.5 + 0.25 * hash_score + 0.25 * geometry.strength) if geometry \
             else 0.5 * hash_score
         distances = {PDQ: dist, PHASH: self._frame_phash_distance(images[n], mirrored, row)}
-        return self._make_match(item, distances[PHASH], PDQ, score, geometry is not None,
-                                transform, distances, None, query_time=tq)
+        match = self._make_match(item, distances[PHASH], PDQ, score, geometry is not None,
+                                 transform, distances, None, query_time=tq)
+        if geometry is not None and source is not None:
+            from dataclasses import replace
+
+            h, w = images[n].shape[:2]
+            match = replace(match, alignment=alignment_dict(geometry, (w, h), source.size,
+                                                            query_time=tq))
+        return match
 
     def _frame_phash_distance(self, image: np.ndarray, mirrored: bool, row: int) -> int:
         from PIL import Image
