@@ -295,6 +295,9 @@ def cmd_metadata(args: argparse.Namespace) -> int:
             lines.append(f"  fetched from: {download.final_url}")
         lines += [f"  {f.name}: {f.value}   [{f.source}]" for f in report.fields]
         lines += [f"  FLAG {f.title}: {f.explanation}" for f in report.flags]
+        from verifier.provenance.text import describe
+
+        lines += [f"  {line}" for line in describe(report.credentials)]
         if not report.complete:
             lines += [f"  INCOMPLETE: {p}" for p in report.problems]
         if report.timeline:

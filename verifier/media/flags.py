@@ -151,10 +151,10 @@ def credentials_unreadable(error: str) -> RedFlag:
 
 
 def ai_generated(sources: list[str], signer: str) -> RedFlag:
-    by = f", signed by {signer}" if signer else ""
+    by = f" The credentials are signed by {signer}." if signer else ""
     return RedFlag(
         "ai-generated", "Declared made with generative AI",
-        f"The file's Content Credentials declare generative AI ({'; '.join(sources)}{by}). "
+        f"The file's Content Credentials declare generative AI: {'; '.join(sources)}.{by} "
         "This is the signing software's own statement: it holds as far as the credentials "
         "validate, and its absence elsewhere never proves a picture is camera-made.")
 

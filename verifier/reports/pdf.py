@@ -223,6 +223,39 @@ class _Writer:
                             new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         self.pdf.ln(1)
 
+    def credentials(self, cr: dict[str, Any]) -> None:
+        """Content Credentials: the verdict line, what it means, each manifest, failed checks."""
+        self.subheading("Content Credentials")
+        self._line(cr.get("summary", ""), 9.5, True)
+        self.muted(cr.get("note", ""))
+        for man in cr.get("manifests", []):
+            actions = "\n".join(
+                " · ".join(x for x in (f"{a['label']} ({a['action']})",
+                                       f"with {a['software_agent']}" if a.get("software_agent")
+                                       else "", a.get("source_type_label", ""),
+                                       a.get("when", ""), a.get("description", "")) if x)
+                for a in man.get("actions", []))
+            ingredients = "\n".join(
+                f"{i['title']} ({i.get('relationship') or 'ingredient'})"
+                + (f" {i['hash']}" if i.get("hash") else "")
+                + (f" · its own credentials {i['manifest']}" if i.get("manifest") else "")
+                for i in man.get("ingredients", []))
+            self.table([
+                ("Manifest", f"{man.get('title') or '(untitled)'}"
+                             f"{' (active)' if man.get('active') else ' (of an ingredient)'}"),
+                ("Signer", man.get("signer", "") + (f" · issued by {man['issuer']}"
+                                                    if man.get("issuer") else "")),
+                ("Signing time", man.get("signing_time") or "no trusted time stamp"),
+                ("Claim generator", man.get("claim_generator")),
+                ("Author", "; ".join(man.get("authors", []))),
+                ("Actions", actions), ("Ingredients", ingredients),
+                ("AI statements", "; ".join(man.get("ai_assertions", []))),
+            ])
+        failed = cr.get("validation", [])
+        if failed:
+            self.grid(("Check that did not pass", "What it means"),
+                      [(v["code"], v["explanation"]) for v in failed], (60, 120))
+
     def table(self, rows: list[tuple[str, Any]]) -> None:
         self.grid(None, [(k, str(v)) for k, v in rows if v not in (None, "")], (45, 135))
 
@@ -295,6 +328,8 @@ class _Writer:
                        for f in meta["fields"]], (35, 85, 60))
             for f in meta["flags"]:
                 self.flag(f["title"], f["explanation"])
+            if meta.get("credentials"):
+                self.credentials(meta["credentials"])
             if meta.get("timeline"):
                 self.subheading("Date timeline")
                 self.grid(("Date", "Source", "As written"),
