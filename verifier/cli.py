@@ -566,7 +566,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from verifier.gui.app import run_gui
 
     return run_gui(Path(args.case) if args.case else None, demo=args.demo,
-                   measure_startup=args.measure_startup)
+                   measure_startup=args.measure_startup, quit_after=args.quit_after)
 
 
 # ---------------------------------------------------------------- parser
@@ -724,6 +724,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="open the demo case (built if missing)")
     p.add_argument("--measure-startup", action="store_true",
                    help="print the seconds from process start to a usable window, then quit")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS",
+                   help="close the window after this many seconds (a smoke test of an install)")
     return parser
 
 

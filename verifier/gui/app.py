@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from verifier import APP_NAME, __version__
 from verifier.gui.app_log import setup_logging
 from verifier.gui.errors import ExceptionHook
+from verifier.gui.first_run import show_first_run
 from verifier.gui.gc_guard import MainThreadCollector
 from verifier.gui.layout_state import restore_layout, save_layout
 from verifier.gui.main_window import MainWindow
@@ -65,11 +66,13 @@ def place_window(app: QApplication, window: MainWindow) -> None:
     window.resize(width, height)
 
 
-def run_gui(case_path: Path | None, demo: bool, *, measure_startup: bool = False) -> int:
+def run_gui(case_path: Path | None, demo: bool, *, measure_startup: bool = False,
+            quit_after: float | None = None) -> int:
     """Show the workbench, open case_path (or build and open the demo), run until quit.
 
     measure_startup prints the seconds from process start to a usable window (shown, painted,
-    the case opened when one is given, the event loop idle), then quits."""
+    the case opened when one is given, the event loop idle), then quits. quit_after (seconds)
+    ends the event loop by itself: a smoke test of an installed or frozen app."""
     setup_logging()
     app = create_application()
     follow_system(app)
@@ -84,6 +87,10 @@ def run_gui(case_path: Path | None, demo: bool, *, measure_startup: bool = False
             QTimer.singleShot(0, window.open_demo)
         elif case_path is not None:
             QTimer.singleShot(0, functools.partial(window.open_case, Path(case_path)))
+        elif not measure_startup:
+            QTimer.singleShot(0, functools.partial(show_first_run, window))
+        if quit_after is not None:
+            QTimer.singleShot(int(quit_after * 1000), app.quit)
         if measure_startup:
             QTimer.singleShot(0, functools.partial(_report_startup, app, window))
         code = app.exec()
