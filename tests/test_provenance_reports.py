@@ -154,3 +154,26 @@ def test_json_report_validates_with_credentials(built: Built) -> None:
     broken["media"][0]["metadata"]["credentials"]["state"] = "fine"
     with pytest.raises(jsonschema.ValidationError):
         cls(schema).validate(broken)
+
+
+@pytest.mark.gui
+def test_metadata_tab_has_a_short_credentials_section(built: Built, qtbot: Any,
+                                                      tmp_path: Path) -> None:
+    from verifier.gui.inspector import MetadataPanel
+    from verifier.gui.snapshot import CaseSnapshot
+
+    with CaseStore.open(built.case) as store:
+        snapshot = CaseSnapshot.load(store)
+    panel = MetadataPanel()
+    qtbot.addWidget(panel)
+    panel.show_media(snapshot, snapshot.media[0])
+    assert not panel.credentials.isHidden()
+    text = panel.credentials.text()
+    assert "Content Credentials" in text and "fail validation" in text
+    assert SIGNER_CN in text
+    assert "<img src=x" not in text and "&lt;img src=x" in text  # the agent, escaped
+    assert "assertion.dataHash.mismatch" in panel.credentials.toolTip()
+    assert "Declared made with generative AI" in panel.flags.text()
+
+    panel.show_media(None, None)
+    assert panel.credentials.isHidden()

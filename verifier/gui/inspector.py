@@ -40,6 +40,7 @@ from verifier.gui.style import FLAG_BACKGROUND, FLAG_COLOR
 from verifier.gui.verdict_editor import VerdictEditor
 from verifier.media.timecode import format_timestamp
 from verifier.models import EvidenceItem, Match, MediaItem, MetadataReport, TimelineEntry
+from verifier.provenance.records import Credentials
 
 MUTED = "color:#6b7280"
 
@@ -165,6 +166,13 @@ class MetadataPanel(QWidget):
         self.flags.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.flags.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.flags.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
+        # Content Credentials (C2PA): one short block; the full listing is in its tooltip.
+        self.credentials = QLabel()
+        self.credentials.setWordWrap(True)
+        self.credentials.setTextFormat(Qt.TextFormat.RichText)
+        self.credentials.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.credentials.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
+        self.credentials.hide()
         self.gps = QLabel()
         self.gps.setWordWrap(True)
         self.gps.setTextFormat(Qt.TextFormat.RichText)
@@ -223,6 +231,7 @@ class MetadataPanel(QWidget):
 
         layout.addWidget(self.title)
         layout.addWidget(self.flags)
+        layout.addWidget(self.credentials)
         layout.addWidget(splitter, 1)
         self.show_media(None, None)
 
@@ -239,6 +248,7 @@ class MetadataPanel(QWidget):
                                    if report else [])
         self._show_gps(report)
         self._show_flags(item, report)
+        self._show_credentials(report)
         entries = _timeline_rows(report, item)
         self.timeline_model.set_rows(entries)
         self.timeline_label.setText(f"Dates ({len(entries)}, earliest first)" if entries
@@ -315,6 +325,17 @@ class MetadataPanel(QWidget):
             parts.append("<p style='color:#15803d'>No red flags in the metadata.</p>")
         self.flags.setText("".join(parts))
         self.flags.setVisible(bool(parts))
+
+    def _show_credentials(self, report: MetadataReport | None) -> None:
+        creds = report.credentials if report else None
+        if creds is None:
+            self.credentials.hide()
+            return
+        from verifier.provenance.text import describe
+
+        self.credentials.setText(credentials_html(creds))
+        self.credentials.setToolTip("\n".join(describe(creds))[:4000])
+        self.credentials.show()
 
     def apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
@@ -568,6 +589,37 @@ class Inspector(QTabWidget):
         self.addTab(self.verdict, "Verdict")
         self.addTab(self.history, "History")
         self.setDocumentMode(True)
+
+
+_CREDENTIAL_COLOURS = {"trusted": "#15803d", "valid": "#15803d", "untrusted": "#b45309",
+                       "invalid": FLAG_COLOR, "unreadable": FLAG_COLOR}
+
+
+def credentials_html(creds: Credentials) -> str:
+    """The Content Credentials section: the summary coloured by its state, the active manifest's
+    signer, time, generator, actions and ingredients. Manifest text is escaped: it is hostile."""
+    e = html.escape
+    colour = _CREDENTIAL_COLOURS.get(str(creds.state), "#52525b")
+    out = [f"<b>Content Credentials</b><br><span style='color:{colour}; font-weight:600'>"
+           f"{e(creds.summary)}</span>"]
+    active = creds.active
+    if active is not None:
+        signer = e(active.signer or "(no name)") + (f", issued by {e(active.issuer)}"
+                                                   if active.issuer else "")
+        out.append(f"<br>Signer: {signer} · "
+                   f"{e(active.signing_time or 'no trusted time stamp')}")
+        if active.claim_generator:
+            out.append(f"<br>Made with: {e(active.claim_generator)}")
+        if active.actions:
+            words = ", ".join(e(a.label) + (f" ({e(a.software_agent)})" if a.software_agent
+                                            else "") for a in active.actions[:8])
+            more = f" and {len(active.actions) - 8} more" if len(active.actions) > 8 else ""
+            out.append(f"<br>Actions: {words}{more}")
+        if active.ingredients:
+            names = ", ".join(e(i.title) for i in active.ingredients[:5])
+            out.append(f"<br>Ingredients: {names}")
+    out.append(f"<br><span style='{MUTED}'>{e(creds.note)}</span>")
+    return "".join(out)
 
 
 def _origin_html(snapshot: CaseSnapshot | None, item: MediaItem) -> str:
