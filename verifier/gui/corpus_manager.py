@@ -195,6 +195,7 @@ class CorpusManager(QDialog):
         self._close_when_done = False
         self.last_error: str | None = None
         self.verified: Any = None  # the last VerifyReport
+        self.last_ingest: Any = None  # the last IngestReport
         self._refresh_pending = False
         self._on_end: Callable[[], None] | None = None
 
@@ -369,6 +370,7 @@ class CorpusManager(QDialog):
         path = self.path
 
         def done(report: Any) -> None:
+            self.last_ingest = report
             self._report([f"Added {', '.join(str(f) for f in folders)}:", *ingest_lines(report)])
             self._queue_refresh()
 

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from verifier import APP_NAME, __version__
+from verifier import APP_NAME
 from verifier.case import CASE_SUFFIX, CaseStore
 from verifier.claims import UNVERIFIABLE
 from verifier.errors import UserError
@@ -561,7 +561,6 @@ class MainWindow(QMainWindow):
             if self.claim_id is not None else (self.inspector.metadata, self.inspector.matches)
         if self.inspector.currentWidget() not in keep:
             self.inspector.setCurrentWidget(self.inspector.metadata)
-        self._refresh_inspector()
 
     def _scroll_to_claim(self, claim_id: int) -> None:
         if self.claim_id == claim_id:
@@ -1586,12 +1585,9 @@ class MainWindow(QMainWindow):
         return False
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self, f"About {APP_NAME}",
-            f"<h3>{APP_NAME}</h3><p>Version {__version__}</p>"
-            "<p>A workbench for fact-checkers: media metadata and red flags, keyframes, corpus "
-            "matches, hedged claims, verdicts with an append-only audit trail, and reports.</p>"
-            "<p>Licensed under the MIT licence.</p>")
+        from verifier.gui.first_run import about_html
+
+        QMessageBox.about(self, f"About {APP_NAME}", about_html())
 
     # ---------------------------------------------------------------- recent cases
 

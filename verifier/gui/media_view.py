@@ -448,7 +448,8 @@ class MediaView(QWidget):
             self.timeline.set_video(self.shots, self.keyframes, _duration(report))
             if self.keyframes:
                 self.filmstrip.setCurrentRow(0)  # shows the first keyframe large
-                self.show_keyframe(0)
+                if self.index != 0:  # the row was 0 already: no signal, so show it here
+                    self.show_keyframe(0)
             else:
                 self.canvas.set_image(None, "No keyframes were extracted from this video.\n"
                                             "Use Media ▸ Keyframes… to extract them.")

@@ -46,8 +46,11 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         self.align_top = False  # for wrapped rows: every cell starts on the row's first line
 
     def set_rows(self, rows: Sequence[T]) -> None:
+        rows = list(rows)
+        if rows == self._rows:  # the same records again: a reset would only refit the columns
+            return
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = rows
         self.endResetModel()
 
     def rows(self) -> list[T]:
