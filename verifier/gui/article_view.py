@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
     QResizeEvent,
     QTextCursor,
@@ -44,7 +45,10 @@ from verifier.gui.style import (
     KIND_LABELS,
     NO_VERDICT,
     claim_color,
+    muted_hex,
+    palette_is_dark,
     rating_hex,
+    set_muted,
 )
 from verifier.models import Claim, Verdict
 
@@ -91,13 +95,14 @@ def render_article(snapshot: CaseSnapshot, selected: int | None = None) -> Rende
     owns the words (the margin shows each claim's extent)."""
     article = snapshot.article
     if article is None:
-        return RenderedArticle("<p style='color:#6b7280'>This case has no article.</p>", [])
+        return RenderedArticle(f"<p style='color:{muted_hex()}'>This case has no article.</p>",
+                               [])
     text = article.text
     claims = shown_claims(snapshot)
     lines: list[Line] = []
     facts = [f for f in (article.author, article.published, article.url or article.source) if f]
     facts.append(f"{len(snapshot.claims)} claims")
-    facts_html = ("<p style='color:#6b7280; margin-top:0; margin-bottom:14px'>"
+    facts_html = (f"<p style='color:{muted_hex()}; margin-top:0; margin-bottom:14px'>"
                   + html.escape(" · ".join(facts)) + "</p>")
     heading = html.escape(article.title)
     body: list[str] = []
@@ -534,8 +539,11 @@ class ClaimMargin(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#f8fafc"))
-        painter.setPen(QPen(QColor("#e5e7eb"), 1))
+        dark = palette_is_dark()  # the strip follows the palette; badges carry their own ink
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.AlternateBase)
+                         if dark else QColor("#f8fafc"))
+        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid) if dark
+                            else QColor("#e5e7eb"), 1))
         painter.drawLine(0, 0, 0, self.height())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(self.browser.badge_font())
@@ -554,7 +562,8 @@ class ClaimMargin(QWidget):
                 painter.drawLine(x, badge.bar.bottom(), x, y)
                 painter.drawLine(x, y, badge.rect.left() - 2, y)
             radius = min(badge.rect.height() / 2, 9.0)
-            painter.setPen(QPen(QColor("#111827"), 2) if badge.selected else Qt.PenStyle.NoPen)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.WindowText), 2)
+                           if badge.selected else Qt.PenStyle.NoPen)
             painter.setBrush(QColor(badge.fill))
             painter.drawRoundedRect(badge.rect, radius, radius)
             painter.setPen(QColor(badge.ink))
@@ -599,7 +608,7 @@ class KindLegend(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(6)
         caption = QLabel("Highlights:")
-        caption.setStyleSheet("color:#4b5563")
+        set_muted(caption)
         layout.addWidget(caption)
         for kind, color in KIND_COLORS.items():
             chip = QLabel(KIND_LABELS[kind])

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from verifier.case import CASE_SUFFIX
+from verifier.gui.style import error_hex, muted_hex, set_muted, warning_hex
 from verifier.models import Claim, MediaItem, MediaKind
 from verifier.settings import Settings
 
@@ -96,7 +97,7 @@ class NewCaseDialog(QDialog):
                        "article's hedged claims and, with a corpus, searches for earlier "
                        "copies. A report is written beside the case.")
         intro.setWordWrap(True)
-        intro.setStyleSheet("color:#4b5563")
+        set_muted(intro)
         self.media = PathField("Image or video file, or an http(s) URL", "Browse…")
         self.article = PathField("Article file (.txt, .md, .html) or an http(s) URL", "Browse…")
         self.corpus = PathField("Optional: corpus of known media", "Browse…")
@@ -113,7 +114,7 @@ class NewCaseDialog(QDialog):
         form.addRow("Corpus", self.corpus)
         form.addRow("Case file", self.case)
         self.problem = QLabel()
-        self.problem.setStyleSheet("color:#b42318")
+        self.problem.setStyleSheet(f"color:{error_hex()}")
         self.problem.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -216,7 +217,7 @@ class SettingsDialog(QDialog):
         corpus_hint = _hint_label("The corpus of known media that new cases and “Find in corpus” "
                                   "search, unless you choose another (Media ▸ Choose corpus…).")
         self.problem = QLabel()
-        self.problem.setStyleSheet("color:#b45309")
+        self.problem.setStyleSheet(f"color:{warning_hex()}")
         self.problem.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Analyst name", self.analyst)
@@ -266,7 +267,7 @@ class LinkMediaDialog(QDialog):
         self.setMinimumWidth(520)
         text = claim.text if len(claim.text) <= 160 else claim.text[:160] + "…"
         intro = QLabel(f"Which photo or video does this claim speak of?<br><i>“{_esc(text)}”</i>"
-                       "<br><span style='color:#6b7280'>The verdict editor then lists that "
+                       f"<br><span style='color:{muted_hex()}'>The verdict editor then lists that "
                        "media's matches, metadata red flags and keyframes, and suggests reasons."
                        "</span>")
         intro.setWordWrap(True)
@@ -297,7 +298,7 @@ class LinkMediaDialog(QDialog):
 def _hint_label(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet("color:#6b7280")
+    set_muted(label)
     return label
 
 
@@ -305,3 +306,52 @@ def _esc(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+class ImportArticleDialog(QDialog):
+    """File ▸ Import article…: a file or an http(s) address, for a case without an article."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import article")
+        self.setMinimumWidth(600)
+        intro = _hint_label("The article's text is stored in the case (an unaltered copy goes "
+                            "into its evidence folder) and its hedged and checkable claims are "
+                            "found; claims that mention a photo or clip are linked to the media "
+                            "selected.")
+        self.article = PathField("Article file (.txt, .md, .html) or an http(s) URL", "Browse…")
+        self.article.button.setToolTip("Choose an article file")
+        self.article.button.clicked.connect(self._browse)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(f"color:{error_hex()}")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.article)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.article.edit.textChanged.connect(self._validate)
+        self._validate()
+        intro.setMinimumHeight(intro.heightForWidth(self.minimumWidth() - 30))
+
+    def source(self) -> str:
+        return self.article.text()
+
+    def _validate(self) -> None:
+        value = self.source()
+        ok = value.startswith(("http://", "https://")) or \
+            (bool(value) and Path(value).expanduser().is_file())
+        self.problem.setText("" if ok or not value else f"No such file: {value}")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the article", last_dir(),
+                                              ARTICLE_FILTER)
+        if path:
+            remember_dir(path)
+            self.article.set_text(path)

@@ -78,6 +78,7 @@ from verifier.gui.navigator import CLAIM, MEDIA, CaseNavigator
 from verifier.gui.report_dialog import FORMATS, ExportDialog, ReportPreview, render_preview
 from verifier.gui.reverse_search import ENGINES, plan_search
 from verifier.gui.snapshot import CaseSnapshot
+from verifier.gui.style import set_muted
 from verifier.gui.undo import (
     REDO_TIP,
     UNDO_TIP,
@@ -230,7 +231,7 @@ class MainWindow(QMainWindow):
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text.setFixedWidth(620)
         text.setMinimumHeight(text.heightForWidth(620))
-        text.setStyleSheet("color:#4b5563")
+        set_muted(text)  # grey in light mode, light grey in dark mode
         layout.addWidget(title)
         layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
         buttons = QWidget()
@@ -374,6 +375,7 @@ class MainWindow(QMainWindow):
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.demo_action)
         file_menu.addAction(self.extras.save_as)
+        file_menu.addAction(self.extras.import_article)
         file_menu.addSeparator()
         file_menu.addAction(self.extras.corpus_manager)
         file_menu.addSeparator()

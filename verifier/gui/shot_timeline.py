@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from verifier.gui.style import muted_hex
 from verifier.media.timecode import format_timestamp
 from verifier.models import Keyframe, Shot
 
@@ -169,7 +170,7 @@ class ShotTimeline(QWidget):
         font = painter.font()
         font.setPointSizeF(max(font.pointSizeF() * 0.8, 6.5))
         painter.setFont(font)
-        painter.setPen(QColor("#6b7280"))
+        painter.setPen(QColor(muted_hex()))
         labels = QRect(bar.left(), bar.bottom() + 3, bar.width(), LABEL_HEIGHT)
         painter.drawText(labels, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                          format_timestamp(0.0))

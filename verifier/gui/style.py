@@ -3,7 +3,8 @@ tables."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QWidget
 
 from verifier.claims import ATTRIBUTION, HEDGE, TIME, UNVERIFIABLE
 from verifier.models import Claim, Rating
@@ -78,3 +79,34 @@ def rating_hex(rating: Rating | None) -> str:
 
 def rating_color(rating: Rating | None) -> QColor:
     return QColor(rating_hex(rating))
+
+
+# ------------------------------------------------------------------ text that follows the palette
+# Read when a widget or an HTML fragment is made, so light and dark palettes both read well
+# (the fixed colours above are backgrounds that carry their own dark or white text).
+MUTED_LIGHT, MUTED_DARK = "#6b7280", "#a3aab5"
+ERROR_LIGHT, ERROR_DARK = "#b42318", "#ff8f85"
+WARNING_LIGHT, WARNING_DARK = "#b45309", "#f6b15c"
+
+
+def palette_is_dark() -> bool:
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightnessF() < 0.5
+
+
+def muted_hex() -> str:
+    """Secondary text (hints, captions) on the window or a view's base."""
+    return MUTED_DARK if palette_is_dark() else MUTED_LIGHT
+
+
+def error_hex() -> str:
+    return ERROR_DARK if palette_is_dark() else ERROR_LIGHT
+
+
+def warning_hex() -> str:
+    return WARNING_DARK if palette_is_dark() else WARNING_LIGHT
+
+
+def set_muted(widget: QWidget) -> None:
+    """Draw a label's text in the palette's placeholder colour: grey in light mode, light grey
+    in dark mode, and it follows a palette change without a style sheet."""
+    widget.setForegroundRole(QPalette.ColorRole.PlaceholderText)

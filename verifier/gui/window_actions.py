@@ -19,7 +19,7 @@ from verifier.errors import UserError
 from verifier.gui.app_log import LogDialog, log_path
 from verifier.gui.case_files import AUTOSAVE_NOTE, normalise_target, save_case_as
 from verifier.gui.corpus_manager import CorpusManager
-from verifier.gui.dialogs import CASE_FILTER, remember_dir
+from verifier.gui.dialogs import CASE_FILTER, ImportArticleDialog, remember_dir
 from verifier.gui.errors import show_exception
 from verifier.gui.shortcuts import ShortcutsDialog, shortcut_rows
 
@@ -36,6 +36,7 @@ STATUS_MS = 8000
 @dataclass(frozen=True)
 class ExtraActions:
     save_as: QAction
+    import_article: QAction
     corpus_manager: QAction
     next_claim: QAction
     previous_claim: QAction
@@ -60,6 +61,10 @@ def build_extra_actions(window: MainWindow) -> ExtraActions:
         save_as=action("Save case &as…", lambda: save_as_dialog(window), None,
                        f"Copy the case and its evidence to a new file and work in the copy. "
                        f"{AUTOSAVE_NOTE}"),
+        import_article=action("&Import article…", lambda: import_article_dialog(window),
+                              "Ctrl+Shift+R",
+                              "Add the article (a file or an http(s) address) to a case that "
+                              "has none; its claims are found and listed"),
         corpus_manager=action("Corpus &manager…", lambda: open_corpus_manager(window),
                               "Ctrl+Shift+K",
                               "Choose or create the corpus of known media, add folders, see "
@@ -90,6 +95,8 @@ def update_extra_actions(window: MainWindow, extras: ExtraActions) -> None:
     has_case = window.snapshot is not None
     has_claims = has_case and bool(window.snapshot and window.snapshot.claims)
     extras.save_as.setEnabled(has_case and not busy)
+    extras.import_article.setEnabled(has_case and not busy and window.snapshot is not None
+                                     and window.snapshot.article is None)
     for act in (extras.next_claim, extras.previous_claim):
         act.setEnabled(has_claims)
     extras.verdict.setEnabled(has_case and window.claim_id is not None)
@@ -130,6 +137,53 @@ def save_as(window: MainWindow, target: Path) -> Worker | None:
     try:
         return window.start_job(job, f"Saving a copy as {target.name}", done,
                                 error_context="Could not save the case as a new file")
+    except UserError as exc:
+        show_exception(window, exc)
+        return None
+
+
+def import_article_dialog(window: MainWindow) -> Worker | None:
+    if window.snapshot is None:
+        return None
+    dialog = ImportArticleDialog(window)
+    try:
+        if dialog.exec() != ImportArticleDialog.DialogCode.Accepted:
+            return None
+        source = dialog.source()
+    finally:
+        dialog.deleteLater()
+    return import_article(window, source)
+
+
+def import_article(window: MainWindow, source: str) -> Worker | None:
+    """Load the article (a file or a URL) in the pool, store it with its claims, show it."""
+    if window.snapshot is None:
+        return None
+    if window.snapshot.article is not None:
+        show_exception(window, UserError(window.snapshot.path, "already has its article; "
+                                         "create a new case to check another article"),
+                       "Could not import the article")
+        return None
+    case_path, media_id = window.snapshot.path, window.media_id
+
+    def job(progress: Progress, cancel: CancelToken) -> int:
+        from verifier.article import load_article
+        from verifier.case import CaseStore
+        from verifier.services import import_article as store_article
+
+        progress.start(None, f"Reading the article {source}")
+        loaded = load_article(source)
+        cancel.check()
+        with CaseStore.open(case_path) as case:
+            return len(store_article(case, loaded, media_id))
+
+    def done(count: Any) -> None:
+        window.reload()
+        window.statusBar().showMessage(f"Article imported: {count} claims found.", STATUS_MS)
+
+    try:
+        return window.start_job(job, "Importing the article", done,
+                                error_context="Could not import the article")
     except UserError as exc:
         show_exception(window, exc)
         return None
