@@ -25,6 +25,8 @@ from verifier.models import (
     AuditEvent,
     Claim,
     EvidenceItem,
+    ForensicMap,
+    ForensicRecord,
     Keyframe,
     Match,
     MediaItem,
@@ -110,6 +112,14 @@ _MIGRATIONS = [
     """
     ALTER TABLE keyframes ADD COLUMN detail TEXT;
     ALTER TABLE shots ADD COLUMN detail TEXT
+    """,
+    # 5: forensic lens results kept as evidence (their map images in the evidence folder).
+    """
+    CREATE TABLE forensics (
+        id INTEGER PRIMARY KEY, media_id INTEGER NOT NULL REFERENCES media(id),
+        lens TEXT NOT NULL, created_at TEXT NOT NULL, analyst TEXT NOT NULL,
+        detail TEXT NOT NULL
+    )
     """,
 ]
 
@@ -288,6 +298,27 @@ class CaseStore:
             elif found != row["raw_sha256"]:
                 problems.append(f"article {row['id']}: evidence copy {row['raw_path']} changed "
                                 f"(SHA-256 {found}, recorded {row['raw_sha256']})")
+        problems += self._forensic_map_problems(trusted)
+        return problems
+
+    def _forensic_map_problems(self, trusted: list[AuditEvent]) -> list[str]:
+        """Saved forensic map images that are missing or differ from their recorded hash."""
+        problems = []
+        for ev in trusted:
+            if ev.action != "forensics.saved":
+                continue
+            for name, (rel, sha) in (ev.detail.get("maps") or {}).items():
+                path = self.evidence_dir / rel
+                try:
+                    found = hashlib.sha256(path.read_bytes()).hexdigest()
+                except OSError:
+                    problems.append(f"forensic result {ev.detail.get('forensics_id')} "
+                                    f"({ev.detail.get('lens')}): map {name} ({rel}) is missing")
+                    continue
+                if found != sha:
+                    problems.append(f"forensic result {ev.detail.get('forensics_id')} "
+                                    f"({ev.detail.get('lens')}): map {name} ({rel}) changed "
+                                    f"(SHA-256 {found}, recorded {sha})")
         return problems
 
     def download_evidence(self, media_id: int) -> dict[str, Any] | None:
@@ -675,6 +706,73 @@ class CaseStore:
             out.append(_record(Match, detail))
         return out  # in the order the matcher ranked them, best first
 
+    # ------------------------------------------------------------ forensic results
+
+    def add_forensic_result(self, record: ForensicRecord,
+                            pngs: dict[str, bytes]) -> ForensicRecord:
+        """Keep a lens result: its numbers and findings in the case, each map (PNG bytes, keyed
+        by the names in record.maps) read-only in the evidence folder, and an audit event
+        recording every map's SHA-256."""
+        self.media_item(record.media_id)
+        folder = self.evidence_dir / "forensics"
+        folder.mkdir(parents=True, exist_ok=True)
+        created = now_iso()
+        with db.transaction(self.conn):
+            cur = self.conn.execute(
+                "INSERT INTO forensics (media_id, lens, created_at, analyst, detail)"
+                " VALUES (?,?,?,?,?)", (record.media_id, record.lens, created, self.actor, "{}"))
+            rid = int(cur.lastrowid or 0)
+            maps = []
+            for m in record.maps:
+                data = pngs[m.name]
+                rel = f"forensics/{rid}-{_safe_part(record.lens)}-{_safe_part(m.name)}.png"
+                target = self.evidence_dir / rel
+                tmp = target.with_name(target.name + ".part")
+                tmp.write_bytes(data)
+                tmp.replace(target)
+                target.chmod(0o444)
+                maps.append({"name": m.name, "path": rel, "caption": m.caption,
+                             "overlay": m.overlay,
+                             "sha256": hashlib.sha256(data).hexdigest()})
+            detail = {"source": record.source, "parameters": record.parameters,
+                      "numbers": record.numbers, "findings": list(record.findings),
+                      "note": record.note, "maps": maps, "regions": list(record.regions),
+                      "details": record.details, "time": record.time}
+            self.conn.execute("UPDATE forensics SET detail = ? WHERE id = ?",
+                              (json.dumps(detail, default=str), rid))
+            self._audit("forensics.saved", {
+                "forensics_id": rid, "media_id": record.media_id, "lens": record.lens,
+                "source": record.source, "parameters": record.parameters,
+                "findings": len(record.findings),
+                "maps": {m["name"]: [m["path"], m["sha256"]] for m in maps}})
+        return self.forensic_result(rid)
+
+    def forensic_results(self, media_id: int | None = None) -> list[ForensicRecord]:
+        """Saved lens results, oldest first (of one media item, or all)."""
+        if media_id is None:
+            rows = self.conn.execute("SELECT * FROM forensics ORDER BY id")
+        else:
+            rows = self.conn.execute("SELECT * FROM forensics WHERE media_id = ? ORDER BY id",
+                                     (media_id,))
+        return [self._forensic_row(r) for r in rows]
+
+    def forensic_result(self, result_id: int) -> ForensicRecord:
+        row = self.conn.execute("SELECT * FROM forensics WHERE id = ?", (result_id,)).fetchone()
+        if row is None:
+            raise UserError(self.path, f"has no forensic result {result_id}")
+        return self._forensic_row(row)
+
+    def _forensic_row(self, r: sqlite3.Row) -> ForensicRecord:
+        d = json.loads(r["detail"])
+        maps = tuple(ForensicMap(m["name"], str(self.evidence_dir / m["path"]), m["sha256"],
+                                 m.get("caption", ""), m.get("overlay", True))
+                     for m in d.get("maps", []))
+        return ForensicRecord(
+            r["media_id"], r["lens"], d.get("source", ""), d.get("parameters", {}),
+            d.get("numbers", {}), tuple(d.get("findings", [])), d.get("note", ""), maps,
+            tuple(d.get("regions", [])), d.get("details", {}), d.get("time"), r["analyst"],
+            r["created_at"], r["id"])
+
     # ------------------------------------------------------------ verdicts
 
     def add_verdict(self, verdict: Verdict) -> Verdict:
@@ -728,6 +826,11 @@ def _record(cls: type[_T], data: dict[str, Any]) -> _T:
 
 def _replace_id(obj: Any, new_id: int | None) -> Any:
     return replace(obj, id=new_id)
+
+
+def _safe_part(text: str) -> str:
+    """A lens or map name as a file-name part."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:40] or "map"
 
 
 def _claim_row(r: sqlite3.Row) -> Claim:

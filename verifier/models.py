@@ -220,3 +220,39 @@ class AuditEvent:
     prev_hash: str = ""
     hash: str = ""
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class ForensicMap:
+    """One map image of a saved forensic result, kept in the case's evidence folder."""
+
+    name: str
+    path: str  # absolute path of the PNG
+    sha256: str
+    caption: str
+    overlay: bool = True  # False: a chart shown beside the picture, not over it
+
+
+@dataclass(frozen=True)
+class ForensicRecord:
+    """A forensic lens result kept in a case (see verifier.forensics), which a verdict can cite
+    as evidence: EvidenceItem("forensic", "forensics N")."""
+
+    media_id: int
+    lens: str
+    source: str  # what was analysed: the media file, a keyframe, or "VIDEO @ 12.480 s"
+    parameters: dict[str, Any]
+    numbers: dict[str, Any]
+    findings: tuple[str, ...]
+    note: str
+    maps: tuple[ForensicMap, ...] = ()
+    regions: tuple[dict[str, Any], ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+    time: float | None = None  # for a video frame
+    analyst: str = ""
+    created_at: str = ""
+    id: int | None = None
+
+    @property
+    def evidence_ref(self) -> str:
+        return f"forensics {self.id}"

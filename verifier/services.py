@@ -575,3 +575,62 @@ def _watched_session(label: str, progress: Progress, cancel: CancelToken) -> Any
 
     session.hooks["response"].append(on_response)
     return session
+
+
+# ---------------------------------------------------------------- forensic lenses
+
+
+def case_media_for_file(case: CaseStore, path: Path) -> tuple[int, Keyframe | None]:
+    """The case's media item a file belongs to: the media's own bytes (same SHA-256), or one of
+    its keyframe PNGs. Anything else is refused: results are only kept for the case's media."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(path, "no such file")
+    resolved = path.resolve()
+    for item in case.media():
+        if item.id is None:
+            continue
+        for k in case.keyframes(item.id):
+            if Path(k.path).resolve() == resolved:
+                return item.id, k
+    sha, _md5, _size = intake.hash_file(path)
+    for item in case.media():
+        if item.sha256 == sha and item.id is not None:
+            return item.id, None
+    raise UserError(path, f"is not a media item or keyframe of the case {case.path.name}")
+
+
+def save_forensics(case: CaseStore, path: Path, results: list[Any],
+                   time: float | None = None) -> list[Any]:
+    """Keep lens results (verifier.forensics.LensResult) for the case media `path` belongs to;
+    returns the stored ForensicRecords (with the ids a verdict cites)."""
+    from verifier.forensics import map_png
+    from verifier.models import ForensicMap, ForensicRecord
+
+    media_id, keyframe = case_media_for_file(case, path)
+    item = case.media_item(media_id)
+    stored = []
+    for result in results:
+        if keyframe is not None:
+            source = f"keyframe at {keyframe.time:.3f} s of {item.original_name}"
+            at: float | None = keyframe.time
+        elif result.lens != "frames" and item.kind is MediaKind.VIDEO:
+            at = time or 0.0
+            source = f"{item.original_name} @ {at:.3f} s"
+        else:
+            source, at = item.original_name, None
+        as_dict = result.as_dict()
+        record = ForensicRecord(
+            media_id, result.lens, source, as_dict["parameters"], as_dict["numbers"],
+            tuple(result.findings), result.note,
+            tuple(ForensicMap(m.name, "", "", m.caption, m.overlay) for m in result.maps),
+            tuple(as_dict["regions"]), as_dict["details"], at)
+        stored.append(case.add_forensic_result(record, {m.name: map_png(m)
+                                                        for m in result.maps}))
+    return stored
+
+
+def forensic_evidence(record: Any, note: str = "") -> EvidenceItem:
+    """An evidence item citing a saved forensic result (for record_verdict)."""
+    summary = note or (record.findings[0] if record.findings else record.lens)
+    return EvidenceItem("forensic", record.evidence_ref, summary)

@@ -15,7 +15,7 @@ whole stream). `magnifier.magnify` is the loupe helper.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,8 @@ from verifier.forensics.source import ForensicInput, from_array, load
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
 __all__ = ["IMAGE_LENSES", "LENSES", "ForensicInput", "LensMap", "LensResult", "Region",
-           "SavedMap", "analyse", "from_array", "load", "run_lens", "write_maps"]
+           "SavedMap", "analyse", "from_array", "iter_lenses", "load", "map_png", "run_lens",
+           "write_maps"]
 
 IMAGE_LENSES = ("ela", "noise", "jpeg", "clone", "gradient", "pca", "thumbnail")
 VIDEO_LENSES = ("frames",)
@@ -71,11 +72,21 @@ def run_lens(name: str, src: ForensicInput, params: dict[str, Any] | None = None
 
 def analyse(path: Path, lenses: tuple[str, ...] | None = None, *, time: float | None = None,
             params: dict[str, dict[str, Any]] | None = None,
-            progress: Progress = NULL_PROGRESS, cancel: CancelToken = NEVER_CANCELLED,
-            on_result: Callable[[LensResult], None] | None = None) -> list[LensResult]:
+            progress: Progress = NULL_PROGRESS,
+            cancel: CancelToken = NEVER_CANCELLED) -> list[LensResult]:
     """Run lenses on a file: an image, or a video (image lenses on the frame at `time`,
     default 0 s; `frames` over the whole stream). Default: every image lens, plus frames for
     a video. Bad input raises UserError before any lens runs."""
+    return list(iter_lenses(path, lenses, time=time, params=params, progress=progress,
+                            cancel=cancel))
+
+
+def iter_lenses(path: Path, lenses: tuple[str, ...] | None = None, *,
+                time: float | None = None, params: dict[str, dict[str, Any]] | None = None,
+                progress: Progress = NULL_PROGRESS,
+                cancel: CancelToken = NEVER_CANCELLED) -> Iterator[LensResult]:
+    """analyse() one result at a time, so a caller can write and drop each result's maps
+    (several full-size maps of a 12 Mpx photo add up)."""
     from verifier.media.intake import sniff
     from verifier.models import MediaKind
 
@@ -92,19 +103,14 @@ def analyse(path: Path, lenses: tuple[str, ...] | None = None, *, time: float | 
     image_lenses = [n for n in chosen if n != "frames"]
     src = load(path, time) if image_lenses else None
     params = params or {}
-    results = []
     for name in chosen:
         cancel.check()
         if name == "frames":
             from verifier.forensics.frames import frames
-            result = frames(path, **params.get(name, {}), progress=progress, cancel=cancel)
+            yield frames(path, **params.get(name, {}), progress=progress, cancel=cancel)
         else:
             assert src is not None
-            result = run_lens(name, src, params.get(name), progress=progress, cancel=cancel)
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-    return results
+            yield run_lens(name, src, params.get(name), progress=progress, cancel=cancel)
 
 
 @dataclass(frozen=True)
