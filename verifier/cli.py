@@ -359,6 +359,16 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_forensics(args: argparse.Namespace) -> int:
+    from verifier.forensics.command import run
+
+    bar = BarProgress()
+    try:
+        return run(args, bar, lambda payload, text: _emit(args, payload, text))
+    finally:
+        bar.close()
+
+
 def cmd_claims(args: argparse.Namespace) -> int:
     from verifier.article import load_article
     from verifier.claims import find_claims
@@ -640,6 +650,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("video", metavar="VIDEO")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--fast", action="store_true", help="decode only I-frames: a quick preview")
+
+    from verifier.forensics.command import add_arguments as forensics_arguments
+
+    p = add("forensics", cmd_forensics, "forensic lenses (ELA, noise, JPEG, clones, ...): "
+            "maps as PNG, findings with what each lens can and cannot show")
+    forensics_arguments(p)
 
     p = add("claims", cmd_claims, "find hedged and checkable claims in an article")
     p.add_argument("article", metavar="ARTICLE", help=".txt, .md, .html or an http(s) URL")
