@@ -386,6 +386,7 @@ def test_missing_library_gives_a_clear_record(photo: Path, fresh_library: None,
     assert report.value("make") == "Canon"
     assert report.credentials is not None
     assert report.credentials.state is CredentialState.UNAVAILABLE
+    assert report.value("c2pa") == "Content Credentials not checked"  # not taken for "none"
 
 
 def test_a_native_library_in_the_working_folder_is_not_loaded(

@@ -236,6 +236,9 @@ def _credentials(path: Path, sniffed: Sniffed, b: _Builder) -> None:
     generative AI, the signature's time stamp on the timeline. Absence is never a flag."""
     creds = read_credentials(path, sniffed.mime)
     b.credentials = creds
+    if creds.state is CredentialState.UNAVAILABLE:
+        # Said as a field too, so nothing downstream takes "not checked" for "none".
+        b.add("c2pa", creds.summary, creds.error or "c2pa-python")
     if not creds.present:
         return
     b.add("c2pa", creds.summary, "C2PA manifest")
