@@ -36,7 +36,9 @@ _STEP_ACTIONS = {
     "metadata.extracted": "Metadata",
     "keyframes.extracted": "Keyframes",
     "matches.found": "Corpus matching",
+    "forensics.saved": "Forensic lens",
 }
+MAP_THUMB_SIDE = 320
 
 
 def build_context(case: CaseStore) -> dict[str, Any]:
@@ -106,6 +108,21 @@ def _media(case: CaseStore, item: Any) -> dict[str, Any]:
                     for m in matches],
         "match_search": case.match_params(item.id),
         "earliest_known": _match(earliest, with_thumbnail=False) if earliest else None,
+        "forensics": [_forensic(r) for r in case.forensic_results(item.id)],
+    }
+
+
+def _forensic(r: Any) -> dict[str, Any]:
+    """A saved lens result with its maps as small embedded pictures (HTML, PDF)."""
+    return {
+        "id": r.id, "ref": r.evidence_ref, "lens": r.lens, "source": r.source, "time": r.time,
+        "parameters": r.parameters, "numbers": r.numbers, "findings": list(r.findings),
+        "note": r.note, "regions": list(r.regions), "analyst": r.analyst,
+        "created_at": r.created_at,
+        "maps": [{"name": m.name, "caption": m.caption, "sha256": m.sha256,
+                  "file": Path(m.path).name, "overlay": m.overlay,
+                  "thumbnail": thumb_data_uri(Path(m.path), MAP_THUMB_SIDE)}
+                 for m in r.maps],
     }
 
 

@@ -341,6 +341,8 @@ class _Writer:
             self.grid(("Time", "Frame", "Shot", "Sharpness"),
                       [(k["timestamp"], str(k["frame"]), str(k["shot"]), f"{k['sharpness']:.1f}")
                        for k in m["keyframes"]], (45, 45, 45, 45))
+        for f in m.get("forensics", []):
+            self.forensic(f)
         self.subheading("Corpus matches")
         if m.get("earliest_known"):
             e = m["earliest_known"]
@@ -365,6 +367,24 @@ class _Writer:
                 ("Earliest known date", x.get("earliest_date") or "unknown"),
                 ("SHA-256", x["corpus_sha256"]),
             ])
+
+
+    def forensic(self, f: dict[str, Any]) -> None:
+        """A saved forensic lens result: findings, maps, and what the lens cannot show."""
+        self.subheading(f"Forensic lens: {f['lens']} (cite as forensic:{f['ref']})")
+        self.muted(f"{f['source']} · {f['analyst']}, {f['created_at']}")
+        for finding in f["findings"]:
+            self._line(f"• {finding}", 9)
+        maps = f.get("maps", [])
+        for start in range(0, len(maps), 3):
+            self.images([(mp.get("thumbnail"), mp["name"]) for mp in maps[start: start + 3]],
+                        55, 40)
+        self.muted("What this lens can and cannot show: " + f["note"])
+        numbers = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in f["numbers"].items())
+        self.table([("Numbers", numbers or None),
+                    ("Parameters", json.dumps(f["parameters"], sort_keys=True)),
+                    ("Map SHA-256", "; ".join(f"{mp['name']} {mp['sha256']}" for mp in maps)
+                     or None)])
 
 
 def _fetched(download: dict[str, Any] | None) -> str | None:

@@ -1,0 +1,225 @@
+"""Forensic lenses on constructed cases with known answers, built from real photos: a region
+pasted from another JPEG saved at another quality, a cloned region, JPEGs saved at known
+qualities, a picture edited after its EXIF thumbnail was made, a re-saved JPEG."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import shared_file
+from verifier.errors import UserError
+from verifier.forensics import analyse, from_array, load, run_lens
+from verifier.forensics.known_tables import lookup
+from verifier.forensics.magnifier import magnify
+from verifier.media import jpeg_tables
+
+BASE = "metadata-extractor-images/jpg/Apple iPhone 4.jpg"
+OTHER = "metadata-extractor-images/jpg/HTC One.jpg"
+WITH_THUMBNAIL = "exif-samples/jpg/gps/DSCN0010.jpg"
+
+
+def _jpeg(rgb: np.ndarray, quality: int, **kw: object) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality, **kw)
+    return buf.getvalue()
+
+
+def _decoded(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def _photo(relative: str, h: int = 768, w: int = 1024) -> np.ndarray:
+    return np.asarray(Image.open(shared_file(relative)).convert("RGB"))[:h, :w].copy()
+
+
+def _inside(region: object, box: tuple[int, int, int, int]) -> float:
+    return region.overlaps(box)  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.fixture(scope="module")
+def pasted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[int, int, int, int]]:
+    """A photo with a 160x128 area pasted from another photo that had been saved at quality
+    60; the whole saved at 92."""
+    base, other = _photo(BASE), _photo(OTHER)
+    patch = _decoded(_jpeg(other, 60))[64:192, 64:224]
+    x, y = 600, 400
+    base[y: y + 128, x: x + 160] = patch
+    path = tmp_path_factory.mktemp("pasted") / "pasted.jpg"
+    path.write_bytes(_jpeg(base, 92))
+    return path, (x, y, 160, 128)
+
+
+def test_pasted_region_stands_out_in_ela(pasted: tuple[Path, tuple[int, int, int, int]]) -> None:
+    path, box = pasted
+    result = run_lens("ela", load(path))
+    assert result.regions, result.findings
+    assert _inside(result.regions[0], box) > 0.6, (result.regions, box)
+    ela_map = result.map("ela").image
+    assert ela_map.shape[:2] == (768, 1024)
+    assert "photoshopped" in result.note  # the warning about misreading ELA
+
+
+def test_pasted_region_shows_in_the_jpeg_ghost(
+        pasted: tuple[Path, tuple[int, int, int, int]]) -> None:
+    path, box = pasted
+    result = run_lens("jpeg", load(path), {"ghost_qualities": (50, 60, 70, 80, 90)})
+    assert result.numbers["estimated_quality"] == 92
+    assert result.regions and _inside(result.regions[0], box) > 0.6, result.findings
+    ghost_q = result.numbers["ghost_quality"]
+    assert isinstance(ghost_q, int) and ghost_q <= 70, result.findings  # saved at 60
+    # In the ghost map at 60 the pasted area is darker than the rest of the picture.
+    g = result.map("ghost_q60").image.astype(float)
+    scale_y, scale_x = g.shape[0] / 768, g.shape[1] / 1024
+    x, y, w, h = box
+    inside = g[int(y * scale_y): int((y + h) * scale_y), int(x * scale_x): int((x + w) * scale_x)]
+    assert inside.mean() < 0.5 * g.mean()
+
+
+def test_unedited_photo_has_no_ghost_region() -> None:
+    data = _jpeg(_photo(BASE), 92)
+    src = from_array(_decoded(data))
+    result = run_lens("jpeg", src, {"ghost_qualities": (50, 60, 70, 80)})
+    assert result.regions == ()
+    assert any("Not a JPEG" in f for f in result.findings)  # an array carries no tables
+
+
+def test_cloned_region_is_found_with_its_source(tmp_path: Path) -> None:
+    img = _photo(BASE)
+    src_box, dst_xy = (480, 400, 140, 120), (750, 100)
+    x, y, w, h = src_box
+    img[dst_xy[1]: dst_xy[1] + h, dst_xy[0]: dst_xy[0] + w] = img[y: y + h, x: x + w].copy()
+    path = tmp_path / "cloned.jpg"
+    path.write_bytes(_jpeg(img, 90))
+    result = run_lens("clone", load(path))
+    assert result.numbers["groups"] >= 1, result.findings
+    ends = {r.label: r for r in result.regions if r.label.endswith(" 1")}
+    boxes = [src_box, (dst_xy[0], dst_xy[1], w, h)]
+    # One end of the first group on the source, the other on the copy.
+    assert sorted(max(_inside(r, b) for b in boxes) for r in ends.values())[0] > 0.6
+    assert {_best(ends["source 1"], boxes), _best(ends["target 1"], boxes)} == {0, 1}
+    group = result.details["groups"][0]
+    shift = np.array(group["shift"])
+    assert np.allclose(np.abs(shift), (270, 300), atol=6)
+    assert len(group["pairs"]) >= 8
+
+
+def _best(region: object, boxes: list[tuple[int, int, int, int]]) -> int:
+    return int(np.argmax([_inside(region, b) for b in boxes]))
+
+
+def test_unedited_photo_has_no_clone() -> None:
+    result = run_lens("clone", from_array(_photo(BASE)))
+    assert result.numbers["groups"] == 0
+
+
+@pytest.mark.parametrize("quality", [35, 50, 75, 85, 92, 100])
+def test_known_table_lookup_names_the_quality(quality: int) -> None:
+    data = _jpeg(_photo(BASE, 256, 256), quality)
+    matches = lookup(jpeg_tables.parse(data).tables)
+    standard = [m for m in matches if m.kind == "standard" and m.exact]
+    assert [m.quality for m in standard] == [quality]
+
+
+def test_known_table_lookup_names_a_camera() -> None:
+    path = shared_file(BASE)
+    matches = lookup(jpeg_tables.parse(path.read_bytes()).tables)
+    assert any("iPhone 4" in m.source and m.kind == "camera" for m in matches)
+    assert not any(m.kind == "standard" for m in matches)
+
+
+def test_jpeg_lens_reports_quality_of_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "q77.jpg"
+    path.write_bytes(_jpeg(_photo(BASE, 320, 320), 77))
+    result = run_lens("jpeg", load(path), {"ghost_qualities": (70,)})
+    assert result.numbers["estimated_quality"] == 77
+    assert result.numbers["standard_tables"] is True
+    assert result.details["known_tables"][0]["quality"] == 77
+
+
+def test_double_compression_indicator(tmp_path: Path) -> None:
+    # A true single save: a camera photo shrunk (its JPEG traces averaged away), saved once.
+    img = Image.open(shared_file(OTHER)).convert("RGB")
+    fresh = np.asarray(img.resize((img.width // 2, img.height // 2), Image.Resampling.LANCZOS))
+    fresh = fresh[:640, :640].copy()
+    once, twice = tmp_path / "once.jpg", tmp_path / "twice.jpg"
+    once.write_bytes(_jpeg(fresh, 90))
+    twice.write_bytes(_jpeg(_decoded(_jpeg(fresh, 60)), 90))
+    single = run_lens("jpeg", load(once), {"ghost_qualities": (80,)}).numbers
+    double = run_lens("jpeg", load(twice), {"ghost_qualities": (80,)}).numbers
+    assert single["double_compression_gap_share"] < 0.1 < 0.15 < \
+        double["double_compression_gap_share"]
+
+
+def test_thumbnail_mismatch_found_where_the_picture_was_edited(tmp_path: Path) -> None:
+    original = shared_file(WITH_THUMBNAIL)
+    untouched = run_lens("thumbnail", load(original))
+    assert untouched.numbers["has_thumbnail"] is True
+    assert untouched.numbers["mismatch"] is False
+    with Image.open(original) as im:
+        exif = im.info["exif"]
+        rgb = np.asarray(im.convert("RGB")).copy()
+    h, w = rgb.shape[:2]
+    box = (w // 2, h // 4, w // 4, h // 4)
+    rgb[box[1]: box[1] + box[3], box[0]: box[0] + box[2]] = (250, 30, 30)
+    edited = tmp_path / "edited.jpg"
+    edited.write_bytes(_jpeg(rgb, 92, exif=exif))  # the camera's EXIF, preview included
+    result = run_lens("thumbnail", load(edited))
+    assert result.numbers["mismatch"] is True
+    assert result.regions and _inside(result.regions[0], box) > 0.6
+    assert result.map("thumbnail_difference").image.ndim == 2
+
+
+def test_no_thumbnail_says_so() -> None:
+    result = run_lens("thumbnail", from_array(_photo(BASE, 200, 200)))
+    assert result.numbers == {"has_thumbnail": False}
+    assert result.maps == ()
+
+
+def test_noise_finds_a_blurred_patch() -> None:
+    import cv2
+
+    img = _photo(BASE)
+    img[400:528, 600:760] = cv2.GaussianBlur(img[400:528, 600:760], (7, 7), 2)
+    result = run_lens("noise", from_array(img))
+    assert result.regions and _inside(result.regions[0], (600, 400, 160, 128)) > 0.5
+    assert {m.name for m in result.maps} == {"noise_median", "noise_wavelet", "noise_level"}
+
+
+def test_magnifier_crops_enlarges_and_equalises() -> None:
+    img = np.full((100, 200, 3), 100, dtype=np.uint8)
+    img[20:40, 30:60] = np.linspace(100, 110, 30, dtype=np.uint8)[None, :, None]
+    out = magnify(img, 30, 20, 30, 20, zoom=4)
+    assert out.shape == (80, 120, 3)
+    assert int(out.max()) - int(out.min()) > 100  # a 10-level ramp stretched to full range
+    with pytest.raises(UserError):
+        magnify(img, 500, 500, 10, 10)
+
+
+def test_bad_input_is_one_clear_error(tmp_path: Path) -> None:
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a picture")
+    with pytest.raises(UserError) as exc:
+        analyse(text)
+    assert "notes.jpg" in str(exc.value)
+    data = _jpeg(_photo(BASE, 400, 400), 90)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(UserError, match="truncated"):
+        load(cut)
+    with pytest.raises(UserError, match="frames lens needs a video"):
+        analyse(shared_file(BASE), ("frames",))
+
+
+def test_huge_picture_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier.forensics import source
+
+    path = tmp_path / "big.png"
+    Image.fromarray(np.zeros((300, 400, 3), dtype=np.uint8)).save(path)
+    monkeypatch.setattr(source, "MAX_PIXELS", 100_000)
+    with pytest.raises(UserError, match="too large"):
+        load(path)
