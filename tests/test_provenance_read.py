@@ -401,3 +401,36 @@ def test_a_native_library_in_the_working_folder_is_not_loaded(
     creds = read_credentials(photo, "image/jpeg")
     assert creds.state is CredentialState.UNAVAILABLE
     assert "current folder" in creds.error
+
+
+def test_an_older_store_layout_and_a_time_stamp_are_read() -> None:
+    """Claim v1 stores (a claim_generator string, softwareAgent as text, a flat
+    validation_status list) and a time-stamped signature, which signing offline cannot make."""
+    store = {
+        "active_manifest": "urn:uuid:1",
+        "manifests": {"urn:uuid:1": {
+            "claim_generator": "Old Editor/5.1 c2pa-rs/0.20",
+            "title": "old.jpg",
+            "signature_info": {"issuer": "Old CA", "common_name": "Old Signer",
+                               "time": "2024-03-01T10:00:00+00:00"},
+            "assertions": [{"label": "c2pa.actions", "data": {"actions": [
+                {"action": "c2pa.color_adjustments", "softwareAgent": "Old Editor 5.1",
+                 "when": "2024-03-01T09:59:00Z"}]}}],
+            "ingredients": [{"title": "raw.dng", "format": "image/x-adobe-dng",
+                             "relationship": "parentOf", "hash": "abc123",
+                             "validation_status": [{"code": "ingredient.manifest.missing"}]}],
+        }},
+        "validation_status": [{"code": "claimSignature.mismatch", "explanation": "bad"}],
+    }
+    creds = reader_module.parse_store(store)
+    assert creds.state is CredentialState.INVALID
+    active = creds.active
+    assert active is not None
+    assert active.claim_generator == "Old Editor/5.1 c2pa-rs/0.20"
+    assert active.signing_time == "2024-03-01T10:00:00+00:00"
+    assert active.actions[0].label == "Colour or tone adjusted"
+    assert active.actions[0].software_agent == "Old Editor 5.1"
+    assert active.ingredients[0].hash == "abc123"
+    assert active.ingredients[0].failures == ("ingredient.manifest.missing",)
+    assert creds.validation[0].code == "claimSignature.mismatch"
+    assert "altered after it was signed" in creds.validation[0].explanation
