@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QDrag, QResizeEvent
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QDrag, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,10 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from verifier.gui.evidence import evidence_mime, match_evidence
+from verifier.gui.match_compare import MatchComparePanel
+from verifier.gui.match_list import THUMB as MATCH_THUMB
+from verifier.gui.match_list import MatchListModel, earliest_html, load_match_thumbnails
 from verifier.gui.models import (
     ListTableModel,
     audit_model,
-    matches_model,
     metadata_model,
     timeline_model,
     verdicts_model,
@@ -376,15 +379,39 @@ class MatchesPanel(QWidget):
         banner_row.addWidget(self.search_banner)
         banner_row.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.summary = muted_label()
-        self.model = matches_model()
+        self.earliest = QLabel()  # the earliest known appearance, on top
+        self.earliest.setWordWrap(True)
+        self.earliest.setTextFormat(Qt.TextFormat.RichText)
+        self.earliest.setOpenExternalLinks(True)
+        self.earliest.setToolTip("The earliest dated corpus original among these matches")
+        self.model = MatchListModel()
         self.view = make_table(self.model, sortable=True, stretch_column=0,
-                               elide=Qt.TextElideMode.ElideLeft)
+                               elide=Qt.TextElideMode.ElideMiddle)
+        self.view.setIconSize(MATCH_THUMB)
+        self.view.verticalHeader().setDefaultSectionSize(MATCH_THUMB.height() + 6)
         self.model.draggable = True
         self.view.set_evidence_drag(self.evidence_for_rows)
-        self.view.setToolTip("Drag a row onto the Verdict tab to cite it as evidence")
+        self.view.setToolTip("Select a match to compare it with the query; drag a row onto the "
+                             "Verdict tab to cite it as evidence")
+        self.compare = MatchComparePanel()
+        self.compare.install_shortcuts_on(self.view)
+        self.view.selectionModel().currentRowChanged.connect(self._on_match_selected)
+        self.model.modelReset.connect(self._on_rows_changed)
+        list_box = QWidget()
+        list_layout = QVBoxLayout(list_box)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addWidget(self.earliest)
+        list_layout.addWidget(self.summary)
+        list_layout.addWidget(self.view, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(list_box)
+        self.splitter.addWidget(self.compare)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([220, 420])
         layout.addLayout(banner_row)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.splitter, 1)
+        self._runner: Callable[..., None] | None = None
         self._snapshot: CaseSnapshot | None = None
         self._item: MediaItem | None = None
         self.searching: str = ""  # what the results shown are for, when not the stored ones
@@ -395,6 +422,8 @@ class MatchesPanel(QWidget):
             and snapshot is not None and self._snapshot is not None \
             and snapshot.path == self._snapshot.path
         self._snapshot, self._item = snapshot, item
+        # After the window has cancelled the last item's loads (thumbnails, a comparison).
+        QTimer.singleShot(0, self._resume_loads)
         if self.searching and same:
             return  # a keyframe search stays until another item is shown or "Show stored"
         self.searching = ""
@@ -427,6 +456,7 @@ class MatchesPanel(QWidget):
         """Results of a search for one picture (e.g. a keyframe), kept apart from the item's
         stored matches."""
         self.searching = what
+        QTimer.singleShot(0, self._resume_loads)
         self.model.set_rows(matches)
         found = (f"<b>{len(matches)} match{'es' if len(matches) != 1 else ''}</b>"
                  if matches else "<b>No match</b>")
@@ -449,6 +479,45 @@ class MatchesPanel(QWidget):
     def _back(self) -> None:
         self.searching = ""
         self.show_media(self._snapshot, self._item)
+
+    def set_runner(self, runner: Callable[..., None]) -> None:
+        """Loads (thumbnails, comparisons) run through runner (MainWindow._start_side)."""
+        self._runner = runner
+        self.compare.set_runner(runner)
+
+    def _on_rows_changed(self) -> None:
+        matches = self.model.rows()
+        text = earliest_html(matches)
+        self.earliest.setText(text)
+        self.earliest.setVisible(bool(text))
+        self.compare.show_match(None, None, [], [])
+        if matches and self.isVisible():
+            self.view.selectRow(0)
+
+    def _resume_loads(self) -> None:
+        """Thumbnails still missing and a comparison not yet shown are (re)started: unchanged
+        rows are not reset, but the window cancels every load when an item is shown."""
+        missing = self.model.missing_thumbnails()
+        if missing and self._runner is not None:
+            self._runner("match thumbnails", self._item.id if self._item else None,
+                         functools.partial(load_match_thumbnails, missing),
+                         lambda _media, images: self.model.set_thumbnails(images))
+        self.compare.resume()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.model.rowCount() and not self.view.selectionModel().hasSelection():
+            self.view.selectRow(0)
+
+    def _on_match_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        item = self._item
+        if not current.isValid() or item is None:
+            self.compare.show_match(None, None, [], [])
+            return
+        keyframes = self._snapshot.keyframes.get(item.id, []) \
+            if self._snapshot is not None and item.id is not None else []
+        self.compare.show_match(self.model.row_item(current.row()), item, keyframes,
+                                self.model.rows())
 
     def evidence_for_rows(self, rows: list[int]) -> list[EvidenceItem]:
         """The matches in these rows as evidence (a keyframe search names its keyframe)."""

@@ -170,6 +170,8 @@ class MainWindow(QMainWindow):
         self.media_view = MediaView()
         self.inspector = Inspector()
         self.inspector.setMinimumWidth(340)
+        # Match thumbnails and comparisons load in the pool, like the filmstrip.
+        self.inspector.matches.set_runner(self._start_side)
 
         centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(self.article_pane)

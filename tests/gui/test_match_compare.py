@@ -1,0 +1,235 @@
+"""The Matches tab's comparison on real matches: a doctored copy of a real photo (mirrored,
+cropped, shrunk, a logo pasted) against its original, and the demo's video match in time."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import shared_file
+from tests.gui.compare_builder import (
+    CROP,
+    DISTRACTORS,
+    LOGO,
+    ORIGINAL,
+    CompareCase,
+    build_compare_case,
+)
+from tests.gui.conftest import ShownBox
+from verifier.case import CaseStore, evidence_dir_for
+from verifier.gui.alignment_view import TimeAlignmentView, TimeSpan
+from verifier.gui.main_window import MainWindow
+from verifier.gui.match_compare import DIFFERENCE, OVERLAY, TIME, LoadedComparison
+
+pytestmark = [pytest.mark.gui, pytest.mark.shared]
+
+LOAD_TIMEOUT = 30_000
+
+
+@pytest.fixture(scope="module")
+def compare_template(tmp_path_factory: pytest.TempPathFactory) -> CompareCase:
+    original = shared_file(ORIGINAL)
+    distractors = [shared_file(p) for p in DISTRACTORS]
+    return build_compare_case(tmp_path_factory.mktemp("compare"), original, distractors)
+
+
+@pytest.fixture
+def compare_case(compare_template: CompareCase, tmp_path: Path) -> CompareCase:
+    """A private copy of the case file and its evidence (the corpus files stay shared)."""
+    case_path = tmp_path / compare_template.case_path.name
+    shutil.copy2(compare_template.case_path, case_path)
+    shutil.copytree(evidence_dir_for(compare_template.case_path), evidence_dir_for(case_path))
+    return replace(compare_template, case_path=case_path)
+
+
+def open_matches(qtbot: QtBot, window: MainWindow, case_path: Path,
+                 media_id: int) -> LoadedComparison:
+    assert window.open_case(case_path)
+    window.select_media(media_id)
+    window.inspector.setCurrentWidget(window.inspector.matches)
+    panel = window.inspector.matches.compare
+    qtbot.waitUntil(lambda: panel.compare.loaded is not None, timeout=LOAD_TIMEOUT)
+    loaded = panel.compare.loaded
+    assert loaded is not None
+    return loaded
+
+
+def _gray(rgb: np.ndarray) -> np.ndarray:
+    return cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32), (0, 0), 1.5)
+
+
+def test_selecting_the_match_aligns_the_original_with_the_doctored_copy(
+        qtbot: QtBot, window: MainWindow, compare_case: CompareCase,
+        message_boxes: list[ShownBox]) -> None:
+    loaded = open_matches(qtbot, window, compare_case.case_path, compare_case.media_id)
+    matches = window.inspector.matches
+    assert matches.view.currentIndex().row() == 0
+    match = matches.model.row_item(0)
+    assert Path(match.corpus_path).name == "bridge-2015.jpg" and match.alignment
+    assert loaded.method_text.startswith("aligned by the homography")
+    query, aligned = loaded.arrays["query"], loaded.arrays["aligned"]
+    assert query.shape == aligned.shape
+    h, w = query.shape[:2]
+    # Outside the pasted logo, the aligned original lines up with the copy ...
+    inside = loaded.mask.copy()
+    x0, y0, x1, y1 = (round(v) for v in (LOGO[0] * w, LOGO[1] * h, LOGO[2] * w, LOGO[3] * h))
+    inside[max(0, y0 - 6):y1 + 6, max(0, x0 - 6):x1 + 6] = False
+    assert inside.mean() > 0.7  # the original covers the copy's frame
+    diff = np.abs(_gray(query) - _gray(aligned))
+    aligned_error = float(diff[inside].mean())
+    # ... far better than the original merely scaled into the frame (it is mirrored).
+    original = loaded.arrays["original"]
+    plain = cv2.resize(original, (w, h), interpolation=cv2.INTER_AREA)
+    plain_error = float(np.abs(_gray(query) - _gray(plain))[inside].mean())
+    assert aligned_error < 12, aligned_error
+    assert plain_error > 3 * aligned_error, (plain_error, aligned_error)
+    # The difference view lights up the logo, not the rest.
+    from verifier.matching.overlay import difference_map
+
+    heat_rgb, _mean, _share = difference_map(query, aligned, loaded.mask)
+    heat_gray = cv2.cvtColor(heat_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    logo = np.zeros_like(loaded.mask)
+    logo[y0 + 3:y1 - 3, x0 + 3:x1 - 3] = True
+    assert heat_gray[logo & loaded.mask].mean() > 3 * heat_gray[inside].mean()
+    # The matched region on the original is the crop the copy was made from.
+    xs = [p[0] for p in loaded.region]
+    ys = [p[1] for p in loaded.region]
+    assert all(0.0 <= v <= 1.0 for v in xs + ys)
+    assert abs(min(xs) - CROP[0]) < 0.03 and abs(max(xs) - CROP[2]) < 0.03
+    assert abs(min(ys) - CROP[1]) < 0.03 and abs(max(ys) - CROP[3]) < 0.03
+    view = matches.compare.compare.original_view
+    rect = view.image_rect().adjusted(-1, -1, 1, 1)
+    points = view.polygon_points()
+    assert len(points) == 4 and all(rect.contains(p) for p in points)
+    assert not message_boxes
+
+
+def test_overlay_slider_and_modes_change_the_composite(
+        qtbot: QtBot, window: MainWindow, compare_case: CompareCase) -> None:
+    open_matches(qtbot, window, compare_case.case_path, compare_case.media_id)
+    panel = window.inspector.matches.compare
+    compare = panel.compare
+    compare.tabs.setCurrentIndex(OVERLAY)
+    assert compare.overlay.isVisible()
+    compare.slider.setValue(10)
+    early = compare.overlay.composite()
+    compare.slider.setValue(90)
+    late = compare.overlay.composite()
+    assert early.size() == late.size() and early != late
+    # Wipe: left of the line is the query, right of it the aligned original.
+    base, top = compare.overlay.base, compare.overlay.top
+    y = early.height() // 2
+    assert early.pixelColor(early.width() - 3, y) == top.pixelColor(top.width() - 3, y)
+    assert late.pixelColor(2, y) == base.pixelColor(2, y)
+    # Blend: at 0 the query alone, at 100 the original alone.
+    compare.toggle_blend()
+    assert compare.overlay.mode == "blend"
+    compare.slider.setValue(0)
+    assert compare.overlay.composite().pixelColor(5, y) == base.pixelColor(5, y)
+    compare.slider.setValue(100)
+    assert compare.overlay.composite().pixelColor(5, y) == top.pixelColor(5, y)
+    # Keyboard: Alt+Left moves the slider, Alt+3 shows the difference.
+    window.inspector.matches.view.setFocus()
+    qtbot.keyClick(window.inspector.matches.view, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    assert compare.slider.value() == 95
+    qtbot.keyClick(window.inspector.matches.view, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+    assert compare.tabs.currentIndex() == DIFFERENCE
+    assert not compare.tabs.isTabEnabled(TIME)  # a photo has no time alignment
+    for widget in (compare.slider, compare.blend_mode, compare.overlay, compare.query_view,
+                   compare.original_view, compare.difference_view, panel.popout_button):
+        assert widget.toolTip()
+    # The comparison in a window of its own shows the same pictures.
+    popped = panel.pop_out()
+    assert popped is not None and popped.isVisible()
+    assert popped.compare.loaded is compare.loaded
+    popped.close()
+
+
+def test_thumbnails_and_earliest_appearance_in_the_list(
+        qtbot: QtBot, window: MainWindow, compare_case: CompareCase) -> None:
+    open_matches(qtbot, window, compare_case.case_path, compare_case.media_id)
+    model = window.inspector.matches.model
+    qtbot.waitUntil(lambda: model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is not None,
+                    timeout=LOAD_TIMEOUT)
+    thumb = model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
+    assert not thumb.isNull() and thumb.width() <= 96 and thumb.height() <= 54
+
+
+def test_a_missing_original_is_said_in_one_line(
+        qtbot: QtBot, window: MainWindow, compare_case: CompareCase, tmp_path: Path,
+        message_boxes: list[ShownBox]) -> None:
+    with CaseStore.open(compare_case.case_path) as case:
+        matches = case.matches(compare_case.media_id)
+        gone = str(tmp_path / "moved-away.jpg")
+        case.set_matches(compare_case.media_id,
+                         [replace(m, corpus_path=gone, locations=(gone,)) for m in matches], {})
+    assert window.open_case(compare_case.case_path)
+    window.select_media(compare_case.media_id)
+    window.inspector.setCurrentWidget(window.inspector.matches)
+    status = window.inspector.matches.compare.compare.status
+    qtbot.waitUntil(lambda: "Could not compare" in status.text(), timeout=LOAD_TIMEOUT)
+    assert "moved-away.jpg" in status.text() and "no such file" in status.text()
+    assert "Traceback" not in status.text() and not message_boxes
+
+
+# ---------------------------------------------------------------- video: the demo case
+
+
+@pytest.fixture(scope="module")
+def demo_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from verifier.demo import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo")).case_path
+
+
+def test_time_alignment_shows_the_demo_clip_inside_the_archive_video(
+        qtbot: QtBot, window: MainWindow, demo_case: Path) -> None:
+    with CaseStore.open(demo_case) as case:
+        clip = next(m for m in case.media() if m.original_name.endswith(".mp4"))
+        assert clip.id is not None
+        match = next(m for m in case.matches(clip.id) if m.query_start is not None)
+        keyframes = case.keyframes(clip.id)
+    loaded = open_matches(qtbot, window, demo_case, clip.id)
+    assert loaded.source_duration and loaded.query_duration
+    matches = window.inspector.matches
+    assert "2017-03-14" in matches.earliest.text()
+    compare = matches.compare.compare
+    assert compare.tabs.isTabEnabled(TIME)
+    compare.show_view(TIME)
+    view: TimeAlignmentView = compare.time_view
+    assert view.isVisible()
+    span = view.spans[0]
+    assert span == TimeSpan(match.query_start, match.query_end, match.source_start,
+                            match.source_end, span.speed, span.offset)
+    assert "query 00:00-00:07 = harbour-storm-2017.mp4 00:04-00:11, speed 1.0x" in \
+        span.describe("harbour-storm-2017.mp4")
+    qtbot.waitUntil(lambda: view.source_duration >= 11.5, timeout=LOAD_TIMEOUT)
+    # The spans sit where their times are on bars as long as each video.
+    q_rect, s_rect = view.span_rects(0)
+    qb, sb = view.query_bar(), view.source_bar()
+    assert abs(q_rect.left() - qb.left()) <= 2  # the clip matches from its start
+    expected = sb.left() + sb.width() * match.source_start / view.source_duration
+    assert abs(s_rect.left() - expected) <= 2 and s_rect.left() > sb.left() + sb.width() * 0.3
+    assert len(view.query_ticks) == len([k for k in keyframes
+                                         if k.time <= view.query_duration])
+    # Clicking the middle of the source span shows that frame pair.
+    before = compare.loaded
+    with qtbot.waitSignal(view.frame_pair_chosen, timeout=5000) as chosen:
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton,
+                         pos=QPoint(round(s_rect.center().x()), round(s_rect.center().y())))
+    tq, ts = chosen.args
+    assert span.query_start <= tq <= span.query_end
+    assert abs(ts - (tq + (span.source_start - span.query_start))) < 0.05
+    qtbot.waitUntil(lambda: compare.loaded is not before and compare.loaded is not None,
+                    timeout=LOAD_TIMEOUT)
+    request = compare.loaded.request
+    assert request.source_time == pytest.approx(ts, abs=1e-6)
+    assert compare.loaded.mean_difference < 20  # the same moment of the same footage
+    assert view.current is not None
