@@ -133,3 +133,22 @@ def show_first_run(window: MainWindow, *, force: bool = False) -> FirstRunDialog
     mark_first_run_done()
     dialog.open()
     return dialog
+
+
+def about_html() -> str:
+    """Help ▸ About: the version (from the package metadata, as in every report), the libraries
+    that matter for a bug report, and where this user's data lives."""
+    import platform
+
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+
+    locations = data_locations()
+    return (f"<h3>{html.escape(APP_NAME)}</h3><p>Version {html.escape(__version__)}</p>"
+            "<p>A workbench for fact-checkers: media metadata and red flags, keyframes, corpus "
+            "matches, hedged claims, verdicts with an append-only audit trail, and reports.</p>"
+            f"<p style='color:#4b5563'>Python {platform.python_version()}, Qt {qVersion()}, "
+            f"PySide6 {pyside_version}<br>Data folder: "
+            f"<code>{html.escape(str(locations.data_dir))}</code><br>"
+            f"Log: <code>{html.escape(str(locations.log_file))}</code></p>"
+            "<p>Licensed under the MIT licence.</p>")
