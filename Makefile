@@ -68,3 +68,50 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# ---------------------------------------------------------------- packaging (packaging/README.md)
+# `make package`: the one-folder app dist/verifier/ (PyInstaller) and
+# dist/verifier-VERSION-linux-ARCH.tar.gz with a .desktop file and the icon.
+# `make package-test`: builds when a source changed, then runs the frozen executable.
+PACKAGE_PKGS := binutils fonts-dejavu-core  # objdump for PyInstaller; the PDF report's font
+VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -n 1)
+ARCH := $(shell uname -m)
+APP := dist/verifier/verifier
+TARBALL = dist/verifier-$(VERSION)-linux-$(ARCH).tar.gz
+PACKAGE_STAMP := $(VENV)/.installed-package
+PACKAGE_INPUTS := pyproject.toml $(shell find verifier resources packaging -type f \
+	! -path '*/__pycache__/*' ! -name '*.pyc' ! -name '*.md' 2>/dev/null)
+
+.PHONY: package package-test package-system-packages
+
+package: $(TARBALL)
+
+package-system-packages:
+	@missing=""; \
+	for p in $(PACKAGE_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing system packages:$$missing"; \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "Missing system packages:$$missing"; echo "Run as root: apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,package]'
+	@touch $@
+
+$(APP): $(PACKAGE_INPUTS) | setup package-system-packages $(PACKAGE_STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build \
+	  packaging/verifier.spec
+	@touch $@
+
+$(TARBALL): $(APP) packaging/linux/verifier.desktop packaging/linux/make_tarball.sh
+	packaging/linux/make_tarball.sh $(VERSION) $(ARCH)
+
+package-test: $(TARBALL)
+	VERIFIER_FROZEN_APP=$(APP) QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -m packaging \
+	  tests/packaging
