@@ -84,9 +84,9 @@ def rating_color(rating: Rating | None) -> QColor:
 # ------------------------------------------------------------------ text that follows the palette
 # Read when a widget or an HTML fragment is made, so light and dark palettes both read well
 # (the fixed colours above are backgrounds that carry their own dark or white text).
-MUTED_LIGHT, MUTED_DARK = "#6b7280", "#a3aab5"
+MUTED_LIGHT, MUTED_DARK = "#596170", "#a3aab5"  # 4.5:1 or more on window and base
 ERROR_LIGHT, ERROR_DARK = "#b42318", "#ff8f85"
-WARNING_LIGHT, WARNING_DARK = "#b45309", "#f6b15c"
+WARNING_LIGHT, WARNING_DARK = "#9a4508", "#f6b15c"
 
 
 def palette_is_dark() -> bool:
