@@ -12,7 +12,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage
 
 from verifier.gui.models import Column, Index, ListTableModel
-from verifier.media.keyframes import format_timestamp
+from verifier.media.timecode import format_timestamp
 from verifier.models import Match, MediaKind
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
