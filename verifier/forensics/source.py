@@ -120,6 +120,10 @@ def video_frame(path: Path, time: float) -> ForensicInput:
             if not container.streams.video:
                 raise UserError(path, "has no video stream")
             stream = container.streams.video[0]
+            length = container.duration / 1e6 if container.duration else None
+            if length is not None and time > length + 0.5:
+                raise UserError(path, f"has no frame at {time:.3f} s (the video lasts "
+                                      f"{length:.3f} s)")
             base = stream.time_base
             start = float(stream.start_time * base) if stream.start_time is not None and base \
                 else 0.0
