@@ -23,6 +23,9 @@ CROP = (0.10, 0.15, 0.85, 0.95)
 QUERY_WIDTH = 520
 # The pasted logo, in fractions of the query.
 LOGO = (0.06, 0.06, 0.30, 0.20)
+# What the archive's manifest says of the original (the example.org address is never fetched).
+SOURCE_URL = "https://archive.example.org/photos/bridge-2015"
+PUBLISHED = "2015-05-02"
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,11 @@ def build_compare_case(out_dir: Path, original: Path, distractors: list[Path]) -
     query = out_dir / "viral-bridge.jpg"
     make_query(kept, query)
     corpus_path = out_dir / "corpus.sqlite"
+    manifest = out_dir / "manifest.csv"
+    manifest.write_text("path,source_url,publisher,published_at\n"
+                        f"{kept},{SOURCE_URL},Example archive,{PUBLISHED}\n", encoding="utf-8")
     with Corpus(corpus_path) as corpus:
-        corpus.add([archive])
+        corpus.add([archive], manifest=manifest)
         with CaseStore.create(out_dir / "bridge.vcase", name="Bridge photo") as case:
             item = case.add_media(intake.inspect(query))
             analyse_media(case, item, corpus)

@@ -19,6 +19,8 @@ from tests.gui.compare_builder import (
     DISTRACTORS,
     LOGO,
     ORIGINAL,
+    PUBLISHED,
+    SOURCE_URL,
     CompareCase,
     build_compare_case,
 )
@@ -123,11 +125,12 @@ def test_overlay_slider_and_modes_change_the_composite(
     compare.slider.setValue(90)
     late = compare.overlay.composite()
     assert early.size() == late.size() and early != late
-    # Wipe: left of the line is the query, right of it the aligned original.
+    # Wipe: left of the line is the aligned original, right of it the query.
     base, top = compare.overlay.base, compare.overlay.top
     y = early.height() // 2
-    assert early.pixelColor(early.width() - 3, y) == top.pixelColor(top.width() - 3, y)
-    assert late.pixelColor(2, y) == base.pixelColor(2, y)
+    assert early.pixelColor(early.width() - 3, y) == base.pixelColor(base.width() - 3, y)
+    assert late.pixelColor(2, y) == top.pixelColor(2, y)
+    assert early.pixelColor(2, y) == top.pixelColor(2, y)
     # Blend: at 0 the query alone, at 100 the original alone.
     compare.toggle_blend()
     assert compare.overlay.mode == "blend"
@@ -160,6 +163,12 @@ def test_thumbnails_and_earliest_appearance_in_the_list(
                     timeout=LOAD_TIMEOUT)
     thumb = model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
     assert not thumb.isNull() and thumb.width() <= 96 and thumb.height() <= 54
+    # The archive's manifest dates the original: its earliest known appearance is on top.
+    earliest = window.inspector.matches.earliest
+    assert earliest.isVisible()
+    assert PUBLISHED in earliest.text() and SOURCE_URL in earliest.text()
+    # A photo's matches have no times: those columns are hidden.
+    assert window.inspector.matches.view.isColumnHidden(3)
 
 
 def test_a_missing_original_is_said_in_one_line(

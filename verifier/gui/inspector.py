@@ -388,6 +388,7 @@ class MatchesPanel(QWidget):
         self.view = make_table(self.model, sortable=True, stretch_column=0,
                                elide=Qt.TextElideMode.ElideMiddle)
         self.view.setIconSize(MATCH_THUMB)
+        self.view.min_stretch = MATCH_THUMB.width() + 110
         self.view.verticalHeader().setDefaultSectionSize(MATCH_THUMB.height() + 6)
         self.model.draggable = True
         self.view.set_evidence_drag(self.evidence_for_rows)
@@ -490,6 +491,9 @@ class MatchesPanel(QWidget):
         text = earliest_html(matches)
         self.earliest.setText(text)
         self.earliest.setVisible(bool(text))
+        for column in (3, 4):  # query and source times: only for videos
+            self.view.setColumnHidden(column, not any(
+                m.query_time is not None or m.source_time is not None for m in matches))
         self.compare.show_match(None, None, [], [])
         if matches and self.isVisible():
             self.view.selectRow(0)

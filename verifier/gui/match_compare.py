@@ -236,8 +236,9 @@ class PictureView(QWidget):
 
 
 class OverlayView(QWidget):
-    """The query with the aligned original over it: a wipe (original right of the line) or a
-    blend (original at the slider's opacity)."""
+    """The query with the aligned original over it: a wipe (the original left of the line, the
+    query right of it) or a blend (the original at the slider's opacity). Either way, the slider
+    at 0 shows the query alone and at 1 the original alone."""
 
     WIPE, BLEND = "wipe", "blend"
 
@@ -284,7 +285,8 @@ class OverlayView(QWidget):
             return
         x = target.left() + self.position * target.width()
         painter.save()
-        painter.setClipRect(QRectF(x, target.top(), target.right() - x, target.height()))
+        painter.setClipRect(QRectF(target.left(), target.top(), x - target.left(),
+                                   target.height()))
         painter.drawImage(target, self.top)
         painter.restore()
         if line:
@@ -349,13 +351,14 @@ class MatchCompare(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
         self.slider.setValue(50)
-        self.slider.setToolTip("Wipe: where the line between query (left) and original (right) "
-                               "is. Blend: the original's opacity. (Alt+Left / Alt+Right)")
+        self.slider.setToolTip("Left: the query; right: the original. Wipe: where the line "
+                               "between them is (original left of it). Blend: the original's "
+                               "opacity. (Alt+Left / Alt+Right)")
         self.slider.valueChanged.connect(lambda v: self.overlay.set_position(v / 100))
         self.blend_mode = QComboBox()
         self.blend_mode.addItem("Wipe", OverlayView.WIPE)
         self.blend_mode.addItem("Blend", OverlayView.BLEND)
-        self.blend_mode.setToolTip("Wipe: the query left of the line, the original right of it. "
+        self.blend_mode.setToolTip("Wipe: the original left of the line, the query right of it. "
                                    "Blend: the original over the query at the slider's opacity. "
                                    "(Alt+W switches)")
         self.blend_mode.currentIndexChanged.connect(
@@ -365,8 +368,9 @@ class MatchCompare(QWidget):
         overlay_layout.setContentsMargins(0, 0, 0, 0)
         controls = QHBoxLayout()
         left = QLabel("Query")
-        left.setToolTip("Slider to the left: more of the original")
+        left.setToolTip("Slider to the left: the query")
         right = QLabel("Original")
+        right.setToolTip("Slider to the right: the original brought into the query's frame")
         controls.addWidget(self.blend_mode)
         controls.addWidget(left)
         controls.addWidget(self.slider, 1)
