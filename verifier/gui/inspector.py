@@ -409,7 +409,7 @@ class MatchesPanel(QWidget):
         self.splitter.addWidget(self.compare)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([220, 420])
+        self.splitter.setSizes([180, 460])
         layout.addLayout(banner_row)
         layout.addWidget(self.splitter, 1)
         self._runner: Callable[..., None] | None = None

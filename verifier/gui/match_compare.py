@@ -26,8 +26,10 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPolygonF,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -302,6 +304,37 @@ class OverlayView(QWidget):
         painter.end()
 
 
+class SideBySide(QWidget):
+    """Two pictures next to each other, or one above the other when that shows them larger
+    (two landscape pictures in the inspector's tall, narrow column)."""
+
+    def __init__(self, first: PictureView, second: PictureView) -> None:
+        super().__init__()
+        self.first, self.second = first, second
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+
+    def best_direction(self) -> QBoxLayout.Direction:
+        image = self.first.image.size() if not self.first.image.isNull() \
+            else self.second.image.size()
+        if image.isEmpty():
+            return QBoxLayout.Direction.LeftToRight
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        across = min(w / 2 / image.width(), h / image.height())
+        stacked = min(w / image.width(), h / 2 / image.height())
+        return QBoxLayout.Direction.TopToBottom if stacked > 1.15 * across \
+            else QBoxLayout.Direction.LeftToRight
+
+    def relayout(self) -> None:
+        direction = self.best_direction()
+        if direction != self.box.direction():
+            self.box.setDirection(direction)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.relayout()
+
+
 def _captioned(caption: QLabel, view: QWidget) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
@@ -338,11 +371,10 @@ class MatchCompare(QWidget):
                                       "the query shows (from geometric verification)")
         self.query_caption = QLabel("Query")
         self.original_caption = QLabel("Original")
-        side = QWidget()
-        side_layout = QHBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(_captioned(self.query_caption, self.query_view), 1)
-        side_layout.addWidget(_captioned(self.original_caption, self.original_view), 1)
+        side = SideBySide(self.query_view, self.original_view)
+        side.box.addWidget(_captioned(self.query_caption, self.query_view), 1)
+        side.box.addWidget(_captioned(self.original_caption, self.original_view), 1)
+        self.side = side
 
         # Overlay
         self.overlay = OverlayView()
@@ -461,6 +493,7 @@ class MatchCompare(QWidget):
         self.original_caption.setToolTip(r.source_path)
         self.query_view.set_image(loaded.query)
         self.original_view.set_image(loaded.original, loaded.region)
+        self.side.relayout()
         self.overlay.set_images(loaded.query, loaded.aligned)
         self.difference_view.set_image(loaded.difference)
         self.difference_legend.setText(

@@ -12,7 +12,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage
 
 from verifier.gui.models import Column, Index, ListTableModel
-from verifier.media.timecode import format_timestamp
+from verifier.matching.align import format_time
 from verifier.models import Match, MediaKind
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
@@ -83,15 +83,16 @@ def _tip(m: Match) -> str:
     return "\n".join(lines)
 
 
-def _time(seconds: float | None) -> str:
-    return format_timestamp(seconds) if seconds is not None else "—"
+def _query_span(m: Match) -> str:
+    if m.query_start is not None:
+        return f"{format_time(m.query_start)}–{format_time(m.query_end or m.query_start)}"
+    return format_time(m.query_time) if m.query_time is not None else "—"
 
 
-def _span(m: Match) -> str:
-    if m.query_start is not None and m.source_start is not None:
-        return (f"{format_timestamp(m.source_start)[:8]}–"
-                f"{format_timestamp(m.source_end or m.source_start)[:8]}")
-    return _time(m.source_time)
+def _source_span(m: Match) -> str:
+    if m.source_start is not None:
+        return f"{format_time(m.source_start)}–{format_time(m.source_end or m.source_start)}"
+    return format_time(m.source_time) if m.source_time is not None else "—"
 
 
 class MatchListModel(ListTableModel[Match]):
@@ -105,10 +106,9 @@ class MatchListModel(ListTableModel[Match]):
                           sort_key=lambda m: -(m.score or 0.0), align_right=True, tooltip=_tip),
             Column[Match]("Distance", lambda m: str(m.distance), sort_key=lambda m: m.distance,
                           align_right=True, tooltip=_tip),
-            Column[Match]("Query time", lambda m: _time(m.query_start if m.query_start
-                                                         is not None else m.query_time),
-                          sort_key=lambda m: m.query_time, tooltip=_tip),
-            Column[Match]("Source time", _span, sort_key=lambda m: m.source_time, tooltip=_tip),
+            Column[Match]("Query", _query_span, sort_key=lambda m: m.query_time, tooltip=_tip),
+            Column[Match]("Source", _source_span, sort_key=lambda m: m.source_time,
+                          tooltip=_tip),
             Column[Match]("Earliest date", lambda m: (m.earliest_date or "unknown")[:10],
                           sort_key=lambda m: m.earliest_date, tooltip=_tip),
         ])
