@@ -242,3 +242,29 @@ def test_time_alignment_shows_the_demo_clip_inside_the_archive_video(
     assert request.source_time == pytest.approx(ts, abs=1e-6)
     assert compare.loaded.mean_difference < 20  # the same moment of the same footage
     assert view.current is not None
+
+
+def test_a_keyframe_search_compares_the_keyframe_itself(
+        qtbot: QtBot, window: MainWindow, demo_case: Path) -> None:
+    with CaseStore.open(demo_case) as case:
+        clip = next(m for m in case.media() if m.original_name.endswith(".mp4"))
+        keyframes = case.keyframes(clip.id or 0)
+    assert window.open_case(demo_case)
+    assert clip.id is not None
+    window.select_media(clip.id)
+    window.set_corpus(demo_case.parent / "demo-corpus.sqlite")
+    view = window.media_view
+    view.show_keyframe(len(keyframes) - 1)
+    keyframe = keyframes[-1]
+    window.inspector.setCurrentWidget(window.inspector.matches)
+    worker = window.find_in_corpus()
+    assert worker is not None
+    panel = window.inspector.matches
+    qtbot.waitUntil(lambda: bool(panel.searching), timeout=LOAD_TIMEOUT)
+    compare = panel.compare.compare
+    qtbot.waitUntil(lambda: compare.loaded is not None, timeout=LOAD_TIMEOUT)
+    assert compare.loaded is not None
+    request = compare.loaded.request
+    assert request.query_path == keyframe.path  # the keyframe PNG, as searched
+    assert "harbour-storm-2017.mp4" in request.source_label
+    assert compare.loaded.mean_difference < 20
