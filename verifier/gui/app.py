@@ -66,6 +66,16 @@ def place_window(app: QApplication, window: MainWindow) -> None:
         width, height = min(width, room.width()), min(height, room.height())
         window.move(room.topLeft())
     window.resize(width, height)
+    share_width(window, width)
+
+
+def share_width(window: MainWindow, width: int) -> None:
+    """First-run column widths for this window width: on a wide screen the navigator and the
+    inspector grow too, not only the centre (their claim texts and tables are elided first)."""
+    navigator = max(280, round(width * 0.17))
+    inspector = max(530, round(width * 0.32))
+    window.main_splitter.setSizes([navigator, max(width - navigator - inspector, 400),
+                                   inspector])
 
 
 def run_gui(case_path: Path | None, demo: bool, *, measure_startup: bool = False,

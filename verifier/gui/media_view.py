@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from verifier.errors import UserError
 from verifier.gui.evidence import evidence_mime, keyframe_evidence
 from verifier.gui.shot_timeline import ShotTimeline, shot_label
-from verifier.gui.style import FLAG_COLOR
+from verifier.gui.style import FLAG_COLOR, muted_hex, palette_is_dark, set_muted
 from verifier.media.timecode import format_timestamp
 from verifier.models import EvidenceItem, Keyframe, MediaItem, MediaKind, MetadataReport, Shot
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
@@ -177,12 +177,16 @@ class Filmstrip(QListWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFixedHeight(THUMB_SIZE.height() + 30 + 22)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # Item colours for the palette in use when the window is made (light or dark).
+        ink, chosen, chosen_ink, hover = (("#d1d5db", "#1e3a8a", "#ffffff", "#2a2d33")
+                                          if palette_is_dark() else
+                                          ("#374151", "#dbeafe", "#1e3a8a", "#f3f4f6"))
         self.setStyleSheet(
             "QListWidget::item { border: 2px solid transparent; border-radius: 4px;"
-            " padding: 2px; color: #374151; }"
-            "QListWidget::item:selected { background: #dbeafe; border-color: #2563eb;"
-            " color: #1e3a8a; }"
-            "QListWidget::item:hover:!selected { background: #f3f4f6; }")
+            f" padding: 2px; color: {ink}; }}"
+            f"QListWidget::item:selected {{ background: {chosen}; border-color: #2563eb;"
+            f" color: {chosen_ink}; }}"
+            f"QListWidget::item:hover:!selected {{ background: {hover}; }}")
         self.currentRowChanged.connect(self._on_row)
         # A keyframe dragged onto the verdict editor is cited as evidence.
         self.setDragEnabled(True)
@@ -248,7 +252,8 @@ class ExifPreviewPanel(QFrame):
         super().__init__(parent)
         self.setFixedWidth(self.WIDTH)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("ExifPreviewPanel { background:#f9fafb; border:1px solid #e5e7eb;"
+        fill, edge = ("#2a2d33", "#3b4048") if palette_is_dark() else ("#f9fafb", "#e5e7eb")
+        self.setStyleSheet(f"ExifPreviewPanel {{ background:{fill}; border:1px solid {edge};"
                            " border-radius:4px }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
@@ -363,7 +368,7 @@ class MediaView(QWidget):
         body.addWidget(self.canvas, 1)
         body.addWidget(self.exif_panel)
         self.caption = QLabel()
-        self.caption.setStyleSheet("color:#4b5563")
+        set_muted(self.caption)
         self.caption.setContentsMargins(6, 0, 6, 0)
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.actions_bar = QWidget()
@@ -420,7 +425,7 @@ class MediaView(QWidget):
         self.exif_panel.hide()
         self.exif_panel.clear_preview()
         if item is None:
-            self.header.setText("<span style='color:#6b7280'>No media selected</span>")
+            self.header.setText(f"<span style='color:{muted_hex()}'>No media selected</span>")
             self.header.setToolTip("")
             self.canvas.set_image(None, "No media in this case" if not keyframes else "")
             self.caption.clear()
@@ -432,7 +437,7 @@ class MediaView(QWidget):
         kind = "Video" if video else "Photo"
         origin = " · from the web" if item.source_url else ""
         self.header.setText(
-            f"<b>{_esc(item.original_name)}</b> <span style='color:#6b7280'>· {kind} · "
+            f"<b>{_esc(item.original_name)}</b> <span style='color:{muted_hex()}'>· {kind} · "
             f"{_esc(item.mime)} · {human_size(item.size)}{origin} · sha256 "
             f"<code>{item.sha256[:12]}…</code></span>")
         self.header.setToolTip(f"sha256 {item.sha256}\nmd5 {item.md5}\nevidence copy {item.path}"
