@@ -19,6 +19,7 @@ from verifier.forensics.result import (
     describe_box,
     outlier_regions,
     robust_z,
+    sample_percentile,
     to_gray,
 )
 from verifier.forensics.source import ForensicInput
@@ -87,7 +88,7 @@ def ela(src: ForensicInput, *, quality: int = 90, scale: float = 15.0) -> LensRe
                                "brighter changed more."),
          LensMap("ela_unusual", block_map, "Per 16x16 block: how unlike similar texture its "
                                            "error level is (brighter = more unusual).")),
-        {"mean_error": round(mean_err, 3), "p99_error": float(np.percentile(error, 99)),
+        {"mean_error": round(mean_err, 3), "p99_error": sample_percentile(error, 99),
          "max_error": int(error.max()), "unusual_regions": len(regions)},
         tuple(findings), NOTE, size, tuple(regions), source=src.label)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from verifier.forensics.result import LensMap, LensResult, stretch, to_gray
+from verifier.forensics.result import LensMap, LensResult, sample_percentile, stretch, to_gray
 from verifier.forensics.source import ForensicInput
 
 NAME = "gradient"
@@ -42,7 +42,7 @@ def gradient(src: ForensicInput, *, blur: float = 1.0, gain: float = 4.0) -> Len
          LensMap("gradient_magnitude", stretch(magnitude, percentile=99.0),
                  "How fast brightness changes (brighter = stronger edge).")),
         {"mean_magnitude": round(float(magnitude.mean()), 3),
-         "p99_magnitude": round(float(np.percentile(magnitude, 99)), 3),
+         "p99_magnitude": round(sample_percentile(magnitude, 99), 3),
          "overall_direction_degrees": round(float(angle), 1)},
         ("For visual comparison: look for an object whose shading runs another way than its "
          "surroundings.",), NOTE, src.size, source=src.label)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from verifier.forensics.result import LensMap, LensResult, stretch
+from verifier.forensics.result import LensMap, LensResult, sample_percentile, stretch
 from verifier.forensics.source import ForensicInput
 
 NAME = "pca"
@@ -32,12 +32,14 @@ def pca(src: ForensicInput, *, sample: int = 200_000) -> LensResult:
     order = np.argsort(values)[::-1]
     values, vectors = values[order], vectors[:, order]
     total = float(values.sum()) or 1.0
-    maps = []
     h, w = src.rgb.shape[:2]
+    projected = ((pixels - mean) @ vectors.astype(np.float32)).reshape(h, w, 3)
+    maps = []
     for i in range(3):
-        projected = ((pixels - mean) @ vectors[:, i]).reshape(h, w)
-        shifted = projected - float(np.percentile(projected, 0.5))
-        maps.append(LensMap(f"pca_{i + 1}", stretch(np.clip(shifted, 0, None), percentile=99.5),
+        component = projected[..., i]
+        low = sample_percentile(component, 0.5)
+        maps.append(LensMap(f"pca_{i + 1}", stretch(np.maximum(component - low, 0),
+                                                    percentile=99.5),
                             f"Principal component {i + 1} of the colours "
                             f"({values[i] / total:.1%} of the colour variance)."))
     return LensResult(
