@@ -49,9 +49,8 @@ def noise(src: ForensicInput, *, block: int = 32, median_size: int = 3,
     # Finest diagonal detail band: content is mostly in the other bands.
     _, (_, _, hh) = pywt.dwt2(gray.astype(np.float32), wavelet, mode="periodization")
     hh_abs = np.abs(hh).astype(np.float32)
-    wave_full = cv2.resize(hh_abs, (gray.shape[1], gray.shape[0]),
-                           interpolation=cv2.INTER_NEAREST)
-    wave_map = stretch(wave_full, percentile=99.0)
+    wave_map = cv2.resize(stretch(hh_abs, percentile=99.0), (gray.shape[1], gray.shape[0]),
+                          interpolation=cv2.INTER_NEAREST)
     cell = max(4, block // 2)
     level = _noise_level(hh_abs, cell)
     # Texture from the smoothed picture, so added grain does not count as texture.
