@@ -533,18 +533,29 @@ def cmd_claim_link(args: argparse.Namespace) -> int:
 def cmd_settings(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from verifier.settings import load_settings, save_settings, settings_path
+    from verifier.settings import (
+        PHASH_MAX_DISTANCE_RANGE,
+        load_settings,
+        save_settings,
+        settings_path,
+    )
 
     settings = load_settings()
     corpus = str(Path(args.corpus).expanduser().resolve()) if args.corpus else None
-    changes = {k: v for k, v in (("analyst", args.analyst), ("corpus", corpus))
-               if v is not None}
+    low, high = PHASH_MAX_DISTANCE_RANGE
+    if args.phash_max_distance is not None and not low <= args.phash_max_distance <= high:
+        raise UserError("--phash-max-distance", f"must be from {low} to {high}")
+    changes: dict[str, Any] = {
+        k: v for k, v in (("analyst", args.analyst), ("corpus", corpus),
+                          ("phash_max_distance", args.phash_max_distance)) if v is not None}
     if changes:
         settings = replace(settings, **changes)
         save_settings(settings)
     _emit(args, asdict(settings) | {"path": str(settings_path())},
           lambda: f"analyst: {settings.analyst or '(login name)'}\n"
-                  f"corpus: {settings.corpus or '(default)'}\nfile: {settings_path()}")
+                  f"corpus: {settings.corpus or '(default)'}\n"
+                  f"phash max distance (window): {settings.phash_max_distance}\n"
+                  f"file: {settings_path()}")
     return EXIT_OK
 
 
@@ -723,6 +734,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("settings", cmd_settings, "show or set the analyst name and the default corpus")
     p.add_argument("--analyst", metavar="NAME")
     p.add_argument("--corpus", metavar="DB")
+    p.add_argument("--phash-max-distance", type=int, metavar="N",
+                   help="the window's matching threshold (pHash bits, where PDQ cannot decide)")
 
     p = add("report", cmd_report, "export a verification report")
     p.add_argument("case", metavar="CASE")

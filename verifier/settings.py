@@ -12,10 +12,17 @@ from platformdirs import user_config_dir
 log = logging.getLogger(__name__)
 
 
+# The pHash distance (of 64 bits) under which two pictures match where PDQ cannot decide; the
+# default of verifier.matching.hashing.DEFAULT_MAX_DISTANCE, repeated so settings stay light.
+DEFAULT_PHASH_MAX_DISTANCE = 10
+PHASH_MAX_DISTANCE_RANGE = (0, 32)
+
+
 @dataclass(frozen=True)
 class Settings:
     analyst: str = ""  # the name written into every audit event and verdict
     corpus: str = ""  # default corpus file; empty means the one in the user data dir
+    phash_max_distance: int = DEFAULT_PHASH_MAX_DISTANCE  # the window's matching threshold
 
 
 def settings_path() -> Path:
@@ -31,8 +38,26 @@ def load_settings() -> Settings:
     except (OSError, ValueError) as exc:
         log.warning("settings file %s ignored: %s", path, exc)
         return Settings()
-    known = {f.name for f in fields(Settings)}
-    return Settings(**{k: str(v) for k, v in data.items() if k in known})
+    if not isinstance(data, dict):
+        log.warning("settings file %s ignored: not a JSON object", path)
+        return Settings()
+    defaults = Settings()
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        if f.name not in data:
+            continue
+        kind = type(getattr(defaults, f.name))
+        try:
+            values[f.name] = kind(data[f.name])  # str or int, as the field's default
+        except (TypeError, ValueError):
+            log.warning("settings file %s: %s ignored (not %s)", path, f.name, kind.__name__)
+    low, high = PHASH_MAX_DISTANCE_RANGE
+    distance = values.get("phash_max_distance")
+    if isinstance(distance, int) and not low <= distance <= high:
+        log.warning("settings file %s: phash_max_distance %d outside %d-%d", path, distance,
+                    low, high)
+        values.pop("phash_max_distance")
+    return Settings(**values)  # type: ignore[arg-type]
 
 
 def save_settings(settings: Settings) -> None:

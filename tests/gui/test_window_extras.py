@@ -292,3 +292,52 @@ def test_escape_cancels_the_running_job(qtbot: QtBot, window: MainWindow) -> Non
     with qtbot.waitSignals([worker.signals.cancelled, window.job_done], timeout=5_000):
         window.extras.cancel_job.trigger()
     assert window.job is None and not window.extras.cancel_job.isEnabled()
+
+
+# ------------------------------------------------------------------ the matching threshold
+
+def test_threshold_set_in_settings_is_used_by_matching(qtbot: QtBot, window: MainWindow,
+                                                       built_case: BuiltCase, tmp_path: Path,
+                                                       message_boxes: list[ShownBox]) -> None:
+    from verifier.corpus import Corpus
+    from verifier.gui.dialogs import SettingsDialog
+    from verifier.settings import Settings, load_settings
+
+    dialog = SettingsDialog(load_settings(), "someone", tmp_path / "default.sqlite", window)
+    qtbot.addWidget(dialog)
+    assert dialog.threshold.value() == Settings().phash_max_distance
+    assert dialog.threshold.toolTip()
+    dialog.threshold.setValue(6)
+    assert window.apply_settings(dialog.settings())
+    assert load_settings().phash_max_distance == 6
+
+    corpus = tmp_path / "c.sqlite"
+    with Corpus(corpus) as fresh:
+        fresh.add([shared_file(PHOTO)])
+    assert window.open_case(built_case.case_path)
+    window.set_corpus(corpus)
+    window.select_media(built_case.photo_id)
+    with qtbot.waitSignal(window.job_done, timeout=JOB_TIMEOUT):
+        assert window.match_media() is not None
+    assert message_boxes == []
+    assert window.snapshot is not None
+    assert window.snapshot.match_params[built_case.photo_id]["phash_max_distance"] == 6
+    assert window.snapshot.matches[built_case.photo_id]  # the photo finds itself
+
+
+def test_bad_threshold_values_fall_back_to_the_default(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    import json
+
+    from verifier.cli import main
+    from verifier.settings import Settings, load_settings, settings_path
+
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    for bad in ("ten", 99, None):
+        settings_path().write_text(json.dumps({"analyst": "A", "phash_max_distance": bad}),
+                                   encoding="utf-8")
+        assert load_settings() == Settings(analyst="A")
+    assert main(["settings", "--phash-max-distance", "40"]) == 2
+    assert "--phash-max-distance" in capsys.readouterr().err
+    assert main(["settings", "--phash-max-distance", "12", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["phash_max_distance"] == 12

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 from verifier.case import CASE_SUFFIX
 from verifier.gui.style import error_hex, muted_hex, set_muted, warning_hex
 from verifier.models import Claim, MediaItem, MediaKind
-from verifier.settings import Settings
+from verifier.settings import DEFAULT_PHASH_MAX_DISTANCE, PHASH_MAX_DISTANCE_RANGE, Settings
 
 MEDIA_FILTER = ("Images and videos (*.jpg *.jpeg *.png *.gif *.webp *.tif *.tiff *.bmp *.heic "
                 "*.mp4 *.mov *.m4v *.mkv *.webm *.avi *.3gp);;All files (*)")
@@ -198,7 +199,8 @@ class NewCaseDialog(QDialog):
 
 
 class SettingsDialog(QDialog):
-    """Who you are (written into every verdict and audit event) and your default corpus."""
+    """Who you are (written into every verdict and audit event), your default corpus and the
+    matching threshold."""
 
     def __init__(self, current: Settings, login: str, default_corpus: Path,
                  parent: QWidget | None = None) -> None:
@@ -216,6 +218,17 @@ class SettingsDialog(QDialog):
         self.corpus.button.clicked.connect(self._browse_corpus)
         corpus_hint = _hint_label("The corpus of known media that new cases and “Find in corpus” "
                                   "search, unless you choose another (Media ▸ Choose corpus…).")
+        low, high = PHASH_MAX_DISTANCE_RANGE
+        self.threshold = QSpinBox()
+        self.threshold.setRange(low, high)
+        self.threshold.setValue(current.phash_max_distance)
+        self.threshold.setSuffix(" of 64 bits")
+        self.threshold.setToolTip(f"Default {DEFAULT_PHASH_MAX_DISTANCE}. Higher finds more "
+                                  "heavily edited copies and more false matches.")
+        threshold_hint = _hint_label("How far apart two pictures' pHash may be to match when PDQ "
+                                     "cannot decide (small or flat pictures). Used by Match, "
+                                     "Find in corpus and adding media from now on; each match "
+                                     "records the threshold it was found with.")
         self.problem = QLabel()
         self.problem.setStyleSheet(f"color:{warning_hex()}")
         self.problem.setWordWrap(True)
@@ -224,6 +237,8 @@ class SettingsDialog(QDialog):
         form.addRow("", analyst_hint)
         form.addRow("Default corpus", self.corpus)
         form.addRow("", corpus_hint)
+        form.addRow("Match threshold", self.threshold)
+        form.addRow("", threshold_hint)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -234,13 +249,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.corpus.edit.textChanged.connect(self._validate)
         self._validate()
-        for label in (analyst_hint, corpus_hint):
+        for label in (analyst_hint, corpus_hint, threshold_hint):
             label.setMinimumHeight(label.heightForWidth(self.minimumWidth() - 150))
 
     def settings(self) -> Settings:
         corpus = self.corpus.text()
         return Settings(analyst=self.analyst.text().strip(),
-                        corpus=str(Path(corpus).expanduser().absolute()) if corpus else "")
+                        corpus=str(Path(corpus).expanduser().absolute()) if corpus else "",
+                        phash_max_distance=self.threshold.value())
 
     def _validate(self) -> None:
         corpus = self.corpus.text()

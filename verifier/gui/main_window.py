@@ -1286,7 +1286,8 @@ class MainWindow(QMainWindow):
                     try:
                         batch.added.append(add_media_to_case(
                             case, source, corpus, origin=kind, note=note if kind else None,
-                            progress=progress, cancel=cancel))
+                            max_distance=_phash_threshold(), progress=progress,
+                            cancel=cancel))
                     except UserError as exc:  # the next source may still be fine
                         batch.failed.append(describe(exc)[0])
             return batch
@@ -1430,8 +1431,9 @@ class MainWindow(QMainWindow):
         def job(progress: Progress, cancel: CancelToken) -> list[Match]:
             with CaseStore.open(case_path) as case, _open_corpus(corpus_path) as corpus:
                 assert corpus is not None
-                return match_case_media(case, media_id, corpus, progress=progress,
-                                        cancel=cancel)
+                return match_case_media(case, media_id, corpus,
+                                        max_distance=_phash_threshold(),
+                                        progress=progress, cancel=cancel)
 
         def done(matches: Any) -> None:
             self.reload()
@@ -1468,7 +1470,8 @@ class MainWindow(QMainWindow):
         def job(progress: Progress, cancel: CancelToken) -> list[Match]:
             with CaseStore.open(case_path) as case, _open_corpus(corpus_path) as corpus:
                 assert corpus is not None
-                return match_keyframe(case, media_id, keyframe, corpus, progress=progress,
+                return match_keyframe(case, media_id, keyframe, corpus,
+                                      max_distance=_phash_threshold(), progress=progress,
                                       cancel=cancel)
 
         def done(matches: Any) -> None:
@@ -1659,6 +1662,13 @@ def _configured_corpus() -> Path:
     from verifier.settings import configured_corpus_path
 
     return configured_corpus_path()
+
+
+def _phash_threshold() -> int:
+    """The matching threshold of the settings (Edit ▸ Settings…), read when a job runs."""
+    from verifier.settings import load_settings
+
+    return load_settings().phash_max_distance
 
 
 def _default_corpus() -> Path | None:
