@@ -414,6 +414,9 @@ class MainWindow(QMainWindow):
         reverse_menu = picture_menu.addMenu("&Reverse search")
         for act in self.reverse_actions.values():
             reverse_menu.addAction(act)
+        picture_menu.addSeparator()
+        for act in self.extras.zoom_actions:  # zoom, fit and 1:1 (window_actions)
+            picture_menu.addAction(act)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.extras.shortcuts)
         help_menu.addAction(self.extras.show_log)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -15,9 +15,12 @@ from PySide6.QtGui import (
     QIcon,
     QImage,
     QImageReader,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPixmap,
+    QResizeEvent,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -110,12 +113,19 @@ def placeholder_icon(text: str = "") -> QIcon:
 
 
 class ImageCanvas(QWidget):
-    """Paints one image scaled to fit, keeping its aspect ratio, centred on a dark ground."""
+    """Paints one image on a dark ground: scaled to fit (the default), or zoomed (1:1 is one
+    pixel of the decoded picture per screen pixel) and panned by dragging."""
+
+    ZOOM_STEP = 1.25
+    ZOOM_RANGE = (0.05, 16.0)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._pixmap = QPixmap()
         self._message = "No media selected"
+        self._zoom: float | None = None  # None: fit the pane
+        self._centre = QPointF()  # the image point shown at the canvas centre when zoomed
+        self._drag_from: QPointF | None = None
         self.setMinimumSize(200, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -123,6 +133,8 @@ class ImageCanvas(QWidget):
         self._pixmap = QPixmap.fromImage(image) if image is not None and not image.isNull() \
             else QPixmap()
         self._message = message
+        self._zoom = None  # a new picture starts fitted
+        self._centre = QPointF(self._pixmap.width() / 2, self._pixmap.height() / 2)
         self.update()
 
     def has_image(self) -> bool:
@@ -131,10 +143,7 @@ class ImageCanvas(QWidget):
     def image_size(self) -> QSize:
         return self._pixmap.size()
 
-    def target_rect(self) -> QRect:
-        """Where the image is drawn: the largest centred rectangle of its aspect ratio."""
-        if self._pixmap.isNull():
-            return QRect()
+    def _fit_rect(self) -> QRect:
         area = self.rect().adjusted(6, 6, -6, -6)
         size = self._pixmap.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
         if size.width() > self._pixmap.width() * 4:  # do not blow tiny images up without end
@@ -143,6 +152,126 @@ class ImageCanvas(QWidget):
         y = area.y() + (area.height() - size.height()) // 2
         return QRect(x, y, size.width(), size.height())
 
+    def target_rect(self) -> QRect:
+        """Where the image is drawn: fitted, or at the zoom with the pan applied."""
+        if self._pixmap.isNull():
+            return QRect()
+        if self._zoom is None:
+            return self._fit_rect()
+        width, height = self._pixmap.width() * self._zoom, self._pixmap.height() * self._zoom
+        centre = QPointF(self.width() / 2, self.height() / 2)
+        x = centre.x() - self._centre.x() * self._zoom
+        y = centre.y() - self._centre.y() * self._zoom
+        return QRect(round(x), round(y), round(width), round(height))
+
+    # ---------------------------------------------------------------- zoom and pan
+
+    def zoom_factor(self) -> float:
+        """Screen pixels per image pixel, fitted or not."""
+        if self._pixmap.isNull():
+            return 1.0
+        if self._zoom is not None:
+            return self._zoom
+        return self._fit_rect().width() / max(self._pixmap.width(), 1)
+
+    def is_fitted(self) -> bool:
+        return self._zoom is None
+
+    def set_zoom(self, factor: float | None, anchor: QPointF | None = None) -> None:
+        """Zoom to factor (None: fit), keeping the image point under anchor (a canvas
+        position; default the centre) where it is."""
+        if self._pixmap.isNull():
+            return
+        if factor is None:
+            self._zoom = None
+            self._centre = QPointF(self._pixmap.width() / 2, self._pixmap.height() / 2)
+            self.update()
+            return
+        low, high = self.ZOOM_RANGE
+        factor = min(max(factor, low), high)
+        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        rect = self.target_rect()
+        old = self.zoom_factor()
+        under = QPointF((anchor.x() - rect.x()) / old, (anchor.y() - rect.y()) / old)
+        self._zoom = factor
+        offset = QPointF(anchor.x() - self.width() / 2, anchor.y() - self.height() / 2)
+        self._centre = QPointF(under.x() - offset.x() / factor, under.y() - offset.y() / factor)
+        self._clamp()
+        self.update()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom_factor() * self.ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom_factor() / self.ZOOM_STEP)
+
+    def actual_size(self) -> None:
+        self.set_zoom(1.0)
+
+    def fit(self) -> None:
+        self.set_zoom(None)
+
+    def pan(self, dx: float, dy: float) -> None:
+        """Move the picture by (dx, dy) screen pixels."""
+        if self._zoom is None:
+            return
+        self._centre -= QPointF(dx / self._zoom, dy / self._zoom)
+        self._clamp()
+        self.update()
+
+    def _clamp(self) -> None:
+        # A picture larger than the pane never shows empty ground past its edge; a smaller one
+        # stays centred on that axis.
+        if self._zoom is None:
+            return
+        x, y = self._centre.x(), self._centre.y()
+        half_w, half_h = self.width() / 2 / self._zoom, self.height() / 2 / self._zoom
+        w, h = self._pixmap.width(), self._pixmap.height()
+        x = min(max(x, half_w), w - half_w) if w > 2 * half_w else w / 2
+        y = min(max(y, half_h), h - half_h) if h > 2 * half_h else h / 2
+        self._centre = QPointF(x, y)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and not self._pixmap.isNull():
+            step = self.ZOOM_STEP if event.angleDelta().y() > 0 else 1 / self.ZOOM_STEP
+            self.set_zoom(self.zoom_factor() * step, event.position())
+            event.accept()
+        elif self._zoom is not None:
+            delta = event.angleDelta()
+            self.pan(delta.x() / 2, delta.y() / 2)
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._zoom is not None:
+            self._drag_from = event.position()
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_from is not None:
+            delta = event.position() - self._drag_from
+            self._drag_from = event.position()
+            self.pan(delta.x(), delta.y())
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag_from = None
+        self.unsetCursor()
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """Double-click: 1:1 at that point, or back to fit."""
+        if self._zoom is None:
+            self.set_zoom(1.0, event.position())
+        else:
+            self.fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._clamp()
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), CANVAS_BACKGROUND)
@@ -150,8 +279,15 @@ class ImageCanvas(QWidget):
             painter.setPen(QColor("#9ca3af"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._message)
         else:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
+                                  self.zoom_factor() < 2)  # above 2x, pixels are shown as such
             painter.drawPixmap(self.target_rect(), self._pixmap)
+            if self._zoom is not None:  # say how far in, so 1:1 is never mistaken for fit
+                label = f"{self._zoom * 100:.0f} %"
+                box = QRect(self.width() - 70, 8, 62, 20)
+                painter.fillRect(box, QColor(0, 0, 0, 150))
+                painter.setPen(QColor("#f9fafb"))
+                painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         painter.end()
 
 

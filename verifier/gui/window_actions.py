@@ -44,9 +44,18 @@ class ExtraActions:
     cancel_job: QAction
     shortcuts: QAction
     show_log: QAction
+    zoom_in: QAction
+    zoom_out: QAction
+    zoom_fit: QAction
+    zoom_actual: QAction
+
+    @property
+    def zoom_actions(self) -> list[QAction]:
+        return [self.zoom_in, self.zoom_out, self.zoom_fit, self.zoom_actual]
 
 
 def build_extra_actions(window: MainWindow) -> ExtraActions:
+    canvas = window.media_view.canvas
     def action(text: str, slot: Any, shortcut: str | QKeySequence.StandardKey | None,
                tip: str) -> QAction:
         act = QAction(text, window)
@@ -82,7 +91,19 @@ def build_extra_actions(window: MainWindow) -> ExtraActions:
                          "Every action with a keyboard shortcut"),
         show_log=action("Show &log", lambda: show_log(window), None,
                         "The application log: what the workbench did, warnings and errors"),
+        zoom_in=action("Zoom &in", canvas.zoom_in, QKeySequence.StandardKey.ZoomIn,
+                       "Enlarge the picture shown (Ctrl+wheel zooms where the pointer is; drag "
+                       "to pan)"),
+        zoom_out=action("Zoom &out", canvas.zoom_out, QKeySequence.StandardKey.ZoomOut,
+                        "Reduce the picture shown"),
+        zoom_fit=action("&Fit to pane", canvas.fit, "Ctrl+0",
+                        "Scale the picture to fit the pane (double-click toggles with 1:1)"),
+        zoom_actual=action("&Actual size (1:1)", canvas.actual_size, "Ctrl+1",
+                           "One pixel of the picture per screen pixel (pictures over 2048 px "
+                           "are shown from a 2048 px copy)"),
     )
+    extras.zoom_in.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn),
+                                 QKeySequence("Ctrl+=")])
     extras.cancel_job.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     window.addAction(extras.cancel_job)
     if window.verify_action.shortcut().isEmpty():
@@ -101,6 +122,9 @@ def update_extra_actions(window: MainWindow, extras: ExtraActions) -> None:
         act.setEnabled(has_claims)
     extras.verdict.setEnabled(has_case and window.claim_id is not None)
     extras.cancel_job.setEnabled(busy)
+    picture = window.media_view.canvas.has_image()
+    for act in extras.zoom_actions:
+        act.setEnabled(picture)
 
 
 # ------------------------------------------------------------------ File
