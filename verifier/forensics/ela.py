@@ -57,10 +57,13 @@ def ela(src: ForensicInput, *, quality: int = 90, scale: float = 15.0) -> LensRe
     shown = cv2.convertScaleAbs(diff, alpha=float(scale))
     error = diff.max(axis=2)
     block_err = block_mean(error, BLOCK)
-    texture = block_mean(_texture(to_gray(rgb)), BLOCK)
+    gray = to_gray(rgb)
+    texture = block_mean(_texture(gray), BLOCK)
+    # Clipped highlights and blacks cannot change on a resave: their error level is no clue.
+    clipped = block_mean(((gray >= 250) | (gray <= 5)).astype(np.float32), BLOCK) > 0.2
     # Error grows with texture: compare each block with blocks of similar texture.
     expected = _expected_by_texture(block_err, texture)
-    textured = texture > 1.0  # flat blocks say nothing either way
+    textured = (texture > 1.0) & ~clipped  # flat or clipped blocks say nothing either way
     residual = block_err - expected
     z = robust_z(residual, textured)
     regions = outlier_regions(np.abs(z), BLOCK, threshold=4.0, label="unusual error level",
@@ -72,8 +75,9 @@ def ela(src: ForensicInput, *, quality: int = 90, scale: float = 15.0) -> LensRe
         sub = z[by: by + r.h // BLOCK, bx: bx + r.w // BLOCK]
         direction = "higher" if float(np.median(sub)) > 0 else "lower"
         findings.append(f"Error level {direction} than similar texture elsewhere at "
-                        f"{describe_box(r, size)}: look at this area, then check it with the "
-                        "noise and JPEG ghost lenses before drawing conclusions.")
+                        f"{describe_box(r, size)}: worth a look, no more (genuine photos "
+                        "show such areas too: highlights, HDR, in-camera processing); check it "
+                        "with the noise and JPEG ghost lenses.")
     mean_err = float(error.mean())
     if mean_err < 0.6:
         findings.append(f"Very low error level everywhere (mean {mean_err:.2f}): the picture "
