@@ -45,6 +45,7 @@ from verifier.case import CASE_SUFFIX, CaseStore
 from verifier.claims import UNVERIFIABLE
 from verifier.errors import UserError
 from verifier.gui.article_view import ArticlePane
+from verifier.gui.case_files import AUTOSAVE_NOTE
 from verifier.gui.dialogs import (
     CASE_FILTER,
     CORPUS_FILTER,
@@ -480,7 +481,7 @@ class MainWindow(QMainWindow):
         self.media_id = None
         self._add_recent(path)
         self._show_snapshot(snapshot, first=True)
-        self.statusBar().showMessage(f"Opened {path}", STATUS_TIMEOUT_MS)
+        self.statusBar().showMessage(f"Opened {path}. {AUTOSAVE_NOTE}", STATUS_TIMEOUT_MS)
         log.info("opened case %s", path)
         return True
 

@@ -12,6 +12,8 @@ import time
 
 log = logging.getLogger(__name__)
 
+PAUSE = 0.02
+
 MODULES = (
     "verifier.services",
     "verifier.media.keyframes",
@@ -30,6 +32,7 @@ def _import_all(modules: tuple[str, ...]) -> None:
             importlib.import_module(name)
         except Exception:  # a broken optional module shows up when it is used, not here
             log.warning("warm-up import of %s failed", name, exc_info=True)
+        time.sleep(PAUSE)  # let the GUI thread have the interpreter between modules
     log.info("analysis modules imported in the background in %.2f s",
              time.perf_counter() - started)
 
