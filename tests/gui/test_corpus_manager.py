@@ -81,13 +81,13 @@ def test_create_add_with_manifest_filter_remove_and_verify(
     assert manager.stat_labels["images"].text() == str(len(NAMES))
     assert manager.stat_labels["earliest_date"].text().startswith("2001-02-03")
     assert manager.stat_labels["last_ingest"].text() != "never"
-    assert manager.table.rowCount() == len(NAMES)
+    assert manager.model.rowCount() == len(NAMES)
     assert "3 added" in manager.results.toPlainText()
 
     manager.filter.setText("contrast")
     manager.refresh()
     wait_idle(qtbot, manager)
-    assert manager.table.rowCount() == 1
+    assert manager.model.rowCount() == 1
     assert manager.selected_paths() == []
     manager.table.selectRow(0)
     assert manager.remove_button.isEnabled()

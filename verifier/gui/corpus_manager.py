@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +37,7 @@ from verifier.errors import UserError
 from verifier.gui.dialogs import CORPUS_FILTER, PathField, last_dir, remember_dir
 from verifier.gui.errors import show_error
 from verifier.gui.job_bar import JobBar
+from verifier.gui.models import Column, ListTableModel
 from verifier.gui.workers import JobFunction, Worker
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
@@ -171,6 +171,14 @@ def human_size(size: float) -> str:
     return f"{size:.1f} TB"  # pragma: no cover
 
 
+LOCATION_COLUMNS: list[Column[LocationRow]] = [
+    Column("Path", lambda r: r.path, tooltip=lambda r: r.path),
+    Column("Kind", lambda r: r.kind),
+    Column("Size", lambda r: human_size(r.size), sort_key=lambda r: r.size, align_right=True),
+    Column("Added", lambda r: r.added_at.replace("T", " ")[:19]),
+]
+
+
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -250,17 +258,23 @@ class CorpusManager(QDialog):
         self.filter.setClearButtonEnabled(True)
         self.filter.returnPressed.connect(self.refresh)
         self.filter.setToolTip("Press Enter to list the files whose path contains this text")
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Path", "Kind", "Size", "Added"])
+        # A model over the rows (cells made on demand): a 20,000-file corpus lists at once.
+        self.model: ListTableModel[LocationRow] = ListTableModel(LOCATION_COLUMNS)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2, 3):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.itemSelectionChanged.connect(self._update_buttons)
+        for col, width in ((1, 60), (2, 90), (3, 150)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(col, width)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.remove_button = QPushButton("Remove selected")
         self.remove_button.setToolTip("Forget the selected files (the files on disk are never "
                                       "touched; an item goes with its last path)")
@@ -380,9 +394,8 @@ class CorpusManager(QDialog):
             done, "Could not add to the corpus", on_end=self._queue_refresh)
 
     def selected_paths(self) -> list[str]:
-        rows = sorted({index.row() for index in self.table.selectedIndexes()})
-        cells = [self.table.item(r, 0) for r in rows]
-        return [cell.text() for cell in cells if cell is not None]
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.row_item(r).path for r in rows]
 
     def remove_selected(self) -> Worker | None:
         paths = self.selected_paths()
@@ -520,16 +533,7 @@ class CorpusManager(QDialog):
         }
         for key, text in values.items():
             self.stat_labels[key].setText(text)
-        self.table.setUpdatesEnabled(False)
-        try:
-            self.table.clearContents()
-            self.table.setRowCount(len(summary.locations))
-            for n, row in enumerate(summary.locations):
-                for col, text in enumerate((row.path, row.kind, human_size(row.size),
-                                            row.added_at.replace("T", " ")[:19])):
-                    self.table.setItem(n, col, QTableWidgetItem(text))
-        finally:
-            self.table.setUpdatesEnabled(True)
+        self.model.set_rows(summary.locations)
         self._update_buttons()
 
     def _report(self, lines: list[str]) -> None:
@@ -542,7 +546,8 @@ class CorpusManager(QDialog):
         self.new_button.setEnabled(not busy)
         self.add_button.setEnabled(has and not busy)
         self.verify_button.setEnabled(has and not busy)
-        self.remove_button.setEnabled(has and not busy and bool(self.table.selectedIndexes()))
+        self.remove_button.setEnabled(has and not busy and
+                                      self.table.selectionModel().hasSelection())
 
     def _browse_manifest(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a manifest", last_dir(),
