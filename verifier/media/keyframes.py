@@ -342,7 +342,7 @@ def extract_keyframes(
     total = info.frames or (round(info.duration * fps) if info.duration else None)
     progress.start(None if fast else total,
                    f"{'Preview' if fast else 'Keyframes'} of {video.name}")
-    reader = VideoReader(video, keyframes_only=fast)
+    reader = VideoReader(video, keyframes_only=fast, prefetch=8)
     saver = _Saver(out_dir, params)
     try:
         if fast:

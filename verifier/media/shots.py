@@ -33,10 +33,8 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import islice
 
+import cv2
 import numpy as np
-
-_NY = 64 * 36
-_NC = 32 * 18
 
 
 @dataclass(frozen=True)
@@ -80,37 +78,45 @@ class Boundary:
 class Features:
     """The small picture of one frame, as the detectors compare it."""
 
-    __slots__ = ("blank", "d", "index", "mean", "std", "time", "vec", "y", "z")
+    __slots__ = ("blank", "d", "index", "mean", "std", "time", "u8", "v8", "y", "y8", "z")
 
     def __init__(self, index: int, time: float, y: np.ndarray, u: np.ndarray | None,
                  v: np.ndarray | None, params: ShotParams) -> None:
+        # Computed once per frame of the video: OpenCV calls (one C call each, exact integer
+        # sums) rather than chains of NumPy operations on small arrays.
         self.index = index
         self.time = time
-        yf = y.astype(np.float32).ravel()
-        self.y = yf
-        self.mean = float(yf.mean())
-        self.std = float(yf.std())
-        parts = [yf * (1.0 / _NY)]
+        self.y8 = y8 = np.ascontiguousarray(y, dtype=np.uint8)
+        self.u8 = self.v8 = None
         if u is not None and v is not None:
-            parts += [u.astype(np.float32).ravel() * (1.0 / _NC),
-                      v.astype(np.float32).ravel() * (1.0 / _NC)]
-        self.vec = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        self.blank = self.std < params.blank_std or (
-            self.mean < params.dark_mean and self.std < params.dark_std)
-        self.z: np.ndarray | None = None if self.blank else (yf - self.mean) / self.std
+            self.u8 = np.ascontiguousarray(u, dtype=np.uint8)
+            self.v8 = np.ascontiguousarray(v, dtype=np.uint8)
+        mean, std = cv2.meanStdDev(y8)
+        self.mean = m = float(mean[0, 0])
+        self.std = sd = float(std[0, 0])
+        self.y = yf = y8.astype(np.float32).ravel()
+        self.blank = sd < params.blank_std or (m < params.dark_mean and sd < params.dark_std)
+        self.z: np.ndarray | None = None if self.blank else (yf - np.float32(m)) * np.float32(
+            1.0 / sd)
         self.d = 0.0  # difference from the previous frame
 
 
 def raw_diff(a: Features, b: Features) -> float:
-    if a.vec.shape != b.vec.shape:
-        return float(np.abs(a.y - b.y).mean()) if a.y.shape == b.y.shape else 255.0
-    return float(np.abs(a.vec - b.vec).sum())
+    """Mean |dY| + mean |dU| + mean |dV| (0-255 scale), or mean |dY| for grey frames."""
+    if a.y8.shape != b.y8.shape:
+        return 255.0
+    dy: float = cv2.norm(a.y8, b.y8, cv2.NORM_L1) / a.y8.size
+    if (a.u8 is None or b.u8 is None or a.v8 is None or b.v8 is None
+            or a.u8.shape != b.u8.shape):
+        return dy  # a grey frame on either side: luma only
+    return dy + (cv2.norm(a.u8, b.u8, cv2.NORM_L1) + cv2.norm(a.v8, b.v8, cv2.NORM_L1)) / \
+        a.u8.size
 
 
 def structure_diff(a: Features, b: Features) -> float | None:
     if a.z is None or b.z is None or a.z.shape != b.z.shape:
         return None
-    return float(np.abs(a.z - b.z).mean())
+    return cv2.norm(a.z, b.z, cv2.NORM_L1) / a.z.size
 
 
 @dataclass
