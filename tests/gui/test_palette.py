@@ -110,3 +110,19 @@ def test_dialog_hints_read_in_both_palettes(scheme: Qt.ColorScheme, qtbot: QtBot
             assert contrast_ratio(color_of(label, label.foregroundRole()), ground) >= SECONDARY
         text = color_of(dialog, QPalette.ColorRole.WindowText)
         assert contrast_ratio(text, ground) >= BODY
+
+
+def test_report_preview_is_a_white_page_in_both(scheme: Qt.ColorScheme, qtbot: QtBot,
+                                                window: MainWindow,
+                                                built_case: BuiltCase) -> None:
+    """The report's own styles assume a white page: the preview shows one in a dark window."""
+    assert window.open_case(built_case.case_path)
+    dialog = window.make_export_dialog("html")
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.preview_ready, timeout=60_000)
+    page = dialog.browser
+    base = color_of(page, QPalette.ColorRole.Base)
+    assert base.lightnessF() > 0.9
+    assert contrast_ratio(color_of(page, QPalette.ColorRole.Text), base) >= BODY
+    dialog.close()

@@ -341,3 +341,23 @@ def test_bad_threshold_values_fall_back_to_the_default(capsys: pytest.CaptureFix
     assert "--phash-max-distance" in capsys.readouterr().err
     assert main(["settings", "--phash-max-distance", "12", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["phash_max_distance"] == 12
+
+
+# ------------------------------------------------------------------ recent cases
+
+def test_recent_cases_newest_first_and_reopened_from_the_menu(
+        qtbot: QtBot, window: MainWindow, built_case: BuiltCase, tmp_path: Path) -> None:
+    copy = save_case_as(built_case.case_path, tmp_path / "other.vcase")
+    gone = save_case_as(built_case.case_path, tmp_path / "gone.vcase")
+    for path in (gone, built_case.case_path, copy):
+        assert window.open_case(path)
+    gone.unlink()
+    window._fill_recent_menu()
+    entries = [a for a in window.recent_menu.actions() if a.isEnabled()]
+    names = [a.text() for a in entries]
+    assert names[:2] == [copy.name, built_case.case_path.name]  # newest first
+    assert gone.name not in names  # a case that no longer exists is not offered
+    assert all(a.statusTip() for a in entries)  # the full path
+    entries[1].trigger()
+    assert window.snapshot is not None and window.snapshot.path == built_case.case_path
+    assert "every change is saved" in window.statusBar().currentMessage().lower()

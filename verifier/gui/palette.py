@@ -55,6 +55,18 @@ def light_palette() -> QPalette:
     return style.standardPalette() if style is not None else QPalette()
 
 
+def paper_palette(base: QPalette) -> QPalette:
+    """A report is a document: shown dark on white in either scheme, as a PDF viewer shows
+    a page (its own styles assume a white page)."""
+    palette = QPalette(base)
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        palette.setColor(group, QPalette.ColorRole.Base, QColor("#ffffff"))
+        palette.setColor(group, QPalette.ColorRole.Text, QColor("#111827"))
+        palette.setColor(group, QPalette.ColorRole.Link, QColor("#1d4ed8"))
+        palette.setColor(group, QPalette.ColorRole.LinkVisited, QColor("#6d28d9"))
+    return palette
+
+
 def is_dark(palette: QPalette | None = None) -> bool:
     """Whether text is drawn light on dark (whatever set the palette: us, the system, a test)."""
     palette = palette or QGuiApplication.palette()

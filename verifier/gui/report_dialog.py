@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from verifier.gui.dialogs import PathField, remember_dir
+from verifier.gui.palette import paper_palette
 
 FORMATS: dict[str, tuple[str, str, str]] = {  # key -> (label, suffix, what it is)
     "html": ("HTML", ".html", "One self-contained page: pictures embedded, no scripts, no "
@@ -98,6 +99,7 @@ class SafeBrowser(QTextBrowser):
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
         self.setReadOnly(True)
+        self.setPalette(paper_palette(self.palette()))  # a white page in a dark window too
         self.refused: list[str] = []  # resources asked for and not loaded
 
     def loadResource(self, type: int, name: QUrl | str) -> Any:
