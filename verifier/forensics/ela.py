@@ -55,7 +55,8 @@ def ela(src: ForensicInput, *, quality: int = 90, scale: float = 15.0) -> LensRe
     rgb = src.rgb
     diff = cv2.absdiff(rgb, recompress(rgb, quality))
     shown = cv2.convertScaleAbs(diff, alpha=float(scale))
-    error = diff.max(axis=2)
+    c0, c1, c2 = cv2.split(diff)
+    error = cv2.max(cv2.max(c0, c1), c2)  # numpy's max over the channel axis is 10x slower
     block_err = block_mean(error, BLOCK)
     gray = to_gray(rgb)
     texture = block_mean(_texture(gray), BLOCK)

@@ -46,9 +46,12 @@ def noise(src: ForensicInput, *, block: int = 32, median_size: int = 3,
     gray = to_gray(src.rgb)
     residual = cv2.absdiff(gray, cv2.medianBlur(gray, median_size))
     median_map = cv2.convertScaleAbs(residual, alpha=float(amplify))
-    # Finest diagonal detail band: content is mostly in the other bands.
-    _, (_, _, hh) = pywt.dwt2(gray.astype(np.float32), wavelet, mode="periodization")
-    hh_abs = np.abs(hh).astype(np.float32)
+    # Finest diagonal detail band (content is mostly in the other bands): the wavelet's
+    # high-pass filter along both axes, kept at every other pixel. OpenCV's separable filter
+    # is many times faster than a full pywt.dwt2 on 12 Mpx and gives the same band.
+    high = np.asarray(pywt.Wavelet(wavelet).dec_hi, dtype=np.float32)[::-1].copy()
+    hh_full = cv2.sepFilter2D(gray, cv2.CV_32F, high, high, borderType=cv2.BORDER_REFLECT)
+    hh_abs = np.abs(hh_full[1::2, 1::2])
     wave_map = cv2.resize(stretch(hh_abs, percentile=99.0), (gray.shape[1], gray.shape[0]),
                           interpolation=cv2.INTER_NEAREST)
     cell = max(4, block // 2)
