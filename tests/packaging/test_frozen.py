@@ -140,6 +140,24 @@ def test_headless_demo_writes_a_valid_report(demo: dict[str, Any], app: Path,
     assert json.loads(stats.stdout)["items"] == len(archive)
 
 
+def test_frozen_app_reads_content_credentials(demo: dict[str, Any], app: Path,
+                                              env: dict[str, str], home: Path) -> None:
+    """The C2PA library is loaded with ctypes from the bundle (not found by import analysis)."""
+    import importlib.util
+
+    if importlib.util.find_spec("c2pa") is None:
+        pytest.skip("c2pa-python is not installed, so the build could not include it")
+    libs = list((app.parent / "_internal" / "c2pa" / "libs").glob("*c2pa_c*"))
+    assert libs, "the C2PA native library is missing from the bundle"
+    photo = next(p for p in (Path(demo["case"]).parent / "archive").iterdir()
+                 if p.suffix == ".jpg")
+    result = run(app, env, home, ["metadata", photo, "--json"])
+    assert result.returncode == 0, result.stderr
+    credentials = json.loads(result.stdout)["credentials"]
+    assert not credentials["error"], credentials["error"]
+    assert "c2pa" in credentials["library"]
+
+
 def test_frozen_reports_in_every_format(demo: dict[str, Any], app: Path, env: dict[str, str],
                                         home: Path) -> None:
     import jsonschema
