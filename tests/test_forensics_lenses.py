@@ -223,3 +223,16 @@ def test_huge_picture_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(source, "MAX_PIXELS", 100_000)
     with pytest.raises(UserError, match="too large"):
         load(path)
+
+
+def test_tiny_and_flat_pictures(tmp_path: Path) -> None:
+    tiny = tmp_path / "icon.png"
+    Image.fromarray(np.zeros((16, 16, 3), dtype=np.uint8)).save(tiny)
+    with pytest.raises(UserError, match="too small"):
+        load(tiny)
+    flat = np.full((48, 40, 3), 77, dtype=np.uint8)  # nothing to find, nothing may fail
+    from verifier.forensics import IMAGE_LENSES
+
+    for lens in IMAGE_LENSES:
+        result = run_lens(lens, from_array(flat))
+        assert result.regions == (), lens

@@ -98,6 +98,7 @@ def noise(src: ForensicInput, *, block: int = 32, median_size: int = 3,
 def _noise_level(hh_abs: np.ndarray, cell: int) -> np.ndarray:
     """sigma = median(|HH|) / 0.6745 per cell of the half-size band (Donoho's estimator)."""
     h, w = hh_abs.shape
+    cell = max(1, min(cell, h, w))
     bh, bw = max(1, h // cell), max(1, w // cell)
     tiles = hh_abs[: bh * cell, : bw * cell].reshape(bh, cell, bw, cell).transpose(0, 2, 1, 3)
     return np.median(tiles.reshape(bh, bw, -1), axis=2).astype(np.float32) / 0.6745

@@ -21,6 +21,13 @@ from verifier.models import MediaKind
 # 60 Mpx: any camera still fits; beyond it a single ELA or ghost map needs hundreds of MB.
 MAX_PIXELS = 60_000_000
 MAX_FILE_BYTES = 300 * 1024 * 1024
+MIN_SIDE = 32  # smaller pictures hold too few 8x8 blocks for any lens to say anything
+
+
+def _check_size(label: object, width: int, height: int) -> None:
+    if width < MIN_SIDE or height < MIN_SIDE:
+        raise UserError(str(label), f"too small for the forensic lenses ({width} x {height} "
+                                    f"pixels; at least {MIN_SIDE} x {MIN_SIDE})")
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ def from_array(rgb: np.ndarray, label: str = "image") -> ForensicInput:
         arr = np.repeat(arr[:, :, None], 3, axis=2)
     if arr.ndim != 3 or arr.shape[2] < 3 or arr.dtype != np.uint8:
         raise UserError(label, "expected an 8-bit grey or RGB picture")
+    _check_size(label, arr.shape[1], arr.shape[0])
     return ForensicInput(np.ascontiguousarray(arr[:, :, :3]), label)
 
 
@@ -90,6 +98,7 @@ def load_image(path: Path, mime: str = "") -> ForensicInput:
                 if w * h > MAX_PIXELS:
                     raise UserError(path, f"too large for the forensic lenses ({w} x {h} "
                                           f"pixels; at most {MAX_PIXELS // 1_000_000} Mpx)")
+                _check_size(path, w, h)
                 raw.load()
                 upright = ImageOps.exif_transpose(raw) or raw
                 rgb = np.asarray(upright.convert("RGB"))
@@ -146,4 +155,5 @@ def video_frame(path: Path, time: float) -> ForensicInput:
         raise _open_error(path, exc) from None
     if rgb.shape[0] * rgb.shape[1] > MAX_PIXELS:
         raise UserError(path, "video frame too large for the forensic lenses")
+    _check_size(path, rgb.shape[1], rgb.shape[0])
     return ForensicInput(rgb, f"{path} @ {max(t, 0.0):.3f} s", None, None, "", max(t, 0.0))
