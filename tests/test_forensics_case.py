@@ -130,3 +130,20 @@ def test_a_file_outside_the_case_is_refused(template: Path, tmp_path: Path,
 def test_cli_needs_somewhere_to_put_results(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "forensics", shared_file(PHOTO), "--lens", "ela")
     assert result.rc == 2 and len(result.err_lines) == 1 and "--out DIR" in result.err
+
+
+def test_lenses_on_a_case_media_item_and_saving_them(template: Path, tmp_path: Path) -> None:
+    from verifier.case import CaseStore
+    from verifier.services import forensic_evidence, forensics_of_media, save_forensics
+
+    case_path = copy_case(template, tmp_path)
+    with CaseStore.open(case_path) as case:
+        item = case.media()[0]
+        assert item.id is not None
+        results = forensics_of_media(case, item.id, ("gradient",))
+        assert [r.lens for r in results] == ["gradient"]
+        (record,) = save_forensics(case, Path(item.path), results)
+        assert record.media_id == item.id and record.source == item.original_name
+        evidence = forensic_evidence(record)
+        assert (evidence.kind, evidence.ref) == ("forensic", f"forensics {record.id}")
+        assert case.forensic_result(record.id or 0).maps[0].sha256 == record.maps[0].sha256

@@ -236,3 +236,20 @@ def test_tiny_and_flat_pictures(tmp_path: Path) -> None:
     for lens in IMAGE_LENSES:
         result = run_lens(lens, from_array(flat))
         assert result.regions == (), lens
+
+
+def test_overlay_and_regions_render_over_the_picture() -> None:
+    from verifier.forensics.render import draw_regions, map_rgb, overlay
+
+    img = _photo(BASE, 256, 320)
+    result = run_lens("noise", from_array(img))
+    level = result.map("noise_level")  # a block map, smaller than the picture
+    assert level.image.shape[:2] != img.shape[:2]
+    shown = overlay(img, level, 0.5)
+    assert shown.shape == img.shape and shown.dtype == np.uint8
+    assert np.array_equal(overlay(img, level, 0.0), img)
+    assert np.array_equal(overlay(img, level, 1.0), map_rgb(level, (320, 256)))
+    from verifier.forensics import Region
+
+    boxed = draw_regions(img, [Region(10, 10, 50, 40, "test")])
+    assert not np.array_equal(boxed, img) and np.array_equal(boxed[100:, 100:], img[100:, 100:])

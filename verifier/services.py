@@ -634,3 +634,22 @@ def forensic_evidence(record: Any, note: str = "") -> EvidenceItem:
     """An evidence item citing a saved forensic result (for record_verdict)."""
     summary = note or (record.findings[0] if record.findings else record.lens)
     return EvidenceItem("forensic", record.evidence_ref, summary)
+
+
+def forensics_of_media(case: CaseStore, media_id: int, lenses: tuple[str, ...] | None = None,
+                       *, time: float | None = None, keyframe_id: int | None = None,
+                       params: dict[str, dict[str, Any]] | None = None,
+                       progress: Progress = NULL_PROGRESS,
+                       cancel: CancelToken = NEVER_CANCELLED) -> list[Any]:
+    """Lens results for a case's media item, read from its evidence copy (or from one of its
+    keyframes); save_forensics(case, path, results) keeps the ones the analyst wants."""
+    from verifier.forensics import analyse
+
+    item = case.media_item(media_id)
+    path = Path(item.path)
+    if keyframe_id is not None:
+        match = [k for k in case.keyframes(media_id) if k.id == keyframe_id]
+        if not match:
+            raise UserError(case.path, f"media {media_id} has no keyframe {keyframe_id}")
+        path, time = Path(match[0].path), None
+    return analyse(path, lenses, time=time, params=params, progress=progress, cancel=cancel)

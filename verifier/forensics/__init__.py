@@ -5,7 +5,8 @@ file, a video frame at a time, or `source.from_array`) and its parameters, and r
 `LensResult` (see `result`): the lens name, the parameters used, maps as uint8 numpy arrays
 ready to lay over the picture, summary numbers, findings in plain sentences, and a note of what
 the lens can and cannot show. `run_lens` and `analyse` are the entry points the CLI and the GUI
-share; `write_maps` saves the maps as PNG.
+share; `write_maps` saves the maps as PNG; `render.overlay` lays a map over the picture with an
+opacity and `render.draw_regions` outlines the regions found.
 
 Lenses: ela, noise, jpeg (tables, known-table lookup, double compression, ghosts), clone,
 gradient, pca, thumbnail (EXIF preview), and for videos frames (duplicates and gaps over the
