@@ -158,6 +158,37 @@ def test_frozen_app_reads_content_credentials(demo: dict[str, Any], app: Path,
     assert "c2pa" in credentials["library"]
 
 
+@pytest.mark.shared
+def test_frozen_app_on_real_media(app: Path, env: dict[str, str], home: Path) -> None:
+    """A real HEIC photo (pillow-heif) and a real H.264 video (PyAV) ingested into a corpus by
+    the frozen executable; the photo's metadata as the source tree reads it; the photo found."""
+    from tests.conftest import shared_file
+    from tests.helpers import run_cli_redirected
+
+    heic = shared_file("exif-samples/heic/IMG_5195.HEIC")
+    video = shared_file("PySceneDetect/tests/resources/goldeneye-vfr-drop3.mp4")
+    folder = home / "real-corpus"
+    folder.mkdir()
+    for source in (heic, video):
+        (folder / source.name).write_bytes(source.read_bytes())
+    corpus = home / "real.sqlite"
+    added = run(app, env, home, ["corpus", "add", folder, "--corpus", corpus, "--json"],
+                timeout=DEMO_TIMEOUT)
+    assert added.returncode == 0, added.stderr
+    report = json.loads(added.stdout)
+    assert report["added"] == 2 and not report["skipped"], report
+    assert report["stats"]["videos"] == 1
+    frozen = run(app, env, home, ["metadata", heic, "--json"])
+    assert frozen.returncode == 0, frozen.stderr
+    here = run_cli_redirected("metadata", heic, "--json")
+    assert here.rc == 0, here.err
+    assert json.loads(frozen.stdout)["fields"] == json.loads(here.out)["fields"]
+    found = run(app, env, home, ["match", heic, "--corpus", corpus, "--json"])
+    assert found.returncode == 0, found.stderr
+    matches = json.loads(found.stdout)["matches"]
+    assert matches and Path(matches[0]["corpus_path"]).name == heic.name
+
+
 def test_frozen_reports_in_every_format(demo: dict[str, Any], app: Path, env: dict[str, str],
                                         home: Path) -> None:
     import jsonschema
