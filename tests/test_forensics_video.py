@@ -121,3 +121,38 @@ def test_a_case_keyframe_png_is_just_an_image(tmp_path: Path) -> None:
         for m in r.maps:
             h, w = m.image.shape[:2]
             assert h <= 360 and w <= 640 and abs(w / h - 640 / 360) < 0.2
+
+
+def test_slow_lenses_report_progress_and_stop_when_cancelled(constructed: Path) -> None:
+    from verifier.errors import Cancelled
+    from verifier.progress import CancelToken
+
+    class Counting:
+        def __init__(self, cancel_after: int | None = None,
+                     token: CancelToken | None = None) -> None:
+            self.steps, self.phases = 0, []
+            self.cancel_after, self.token = cancel_after, token
+
+        def start(self, total: int | None, message: str) -> None:
+            self.phases.append((total, message))
+
+        def advance(self, step: int = 1) -> None:
+            self.steps += step
+            if self.token and self.cancel_after and self.steps >= self.cancel_after:
+                self.token.cancel()
+
+        def message(self, text: str) -> None:
+            pass
+
+    seen = Counting()
+    frames(constructed, progress=seen)
+    assert seen.phases == [(75, "frame check")] and seen.steps == 75
+    token = CancelToken()
+    stopping = Counting(cancel_after=30, token=token)
+    with pytest.raises(Cancelled):
+        frames(constructed, progress=stopping, cancel=token)
+    assert stopping.steps < 75
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        analyse(shared_file(COUNTER), ("jpeg",), cancel=token)
