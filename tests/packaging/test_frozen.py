@@ -189,6 +189,31 @@ def test_frozen_app_on_real_media(app: Path, env: dict[str, str], home: Path) ->
     assert matches and Path(matches[0]["corpus_path"]).name == heic.name
 
 
+@pytest.mark.shared
+def test_frozen_app_reads_an_html_article(app: Path, env: dict[str, str], home: Path,
+                                          article_path: Path) -> None:
+    """trafilatura (and its data files) in the bundle: the real article as a web page with
+    navigation and a footer gives the same claims as the source tree finds."""
+    import html
+
+    from tests.helpers import run_cli_redirected
+
+    paragraphs = [p for p in article_path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    page = home / "article.html"
+    page.write_text("<html><head><title>Article</title></head><body><nav><a href='/'>Home</a>"
+                    "<a href='/news'>News</a></nav><article>"
+                    + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+                    + "</article><footer>Contact us</footer></body></html>", encoding="utf-8")
+    frozen = run(app, env, home, ["claims", page, "--json"])
+    assert frozen.returncode == 0, frozen.stderr
+    here = run_cli_redirected("claims", page, "--json")
+    assert here.rc == 0, here.err
+    claims = json.loads(frozen.stdout)["claims"]
+    assert claims
+    assert claims == json.loads(here.out)["claims"]
+    assert not any("Contact us" in c["text"] for c in claims)
+
+
 def test_frozen_reports_in_every_format(demo: dict[str, Any], app: Path, env: dict[str, str],
                                         home: Path) -> None:
     import jsonschema
