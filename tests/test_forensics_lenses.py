@@ -253,3 +253,21 @@ def test_overlay_and_regions_render_over_the_picture() -> None:
 
     boxed = draw_regions(img, [Region(10, 10, 50, 40, "test")])
     assert not np.array_equal(boxed, img) and np.array_equal(boxed[100:, 100:], img[100:, 100:])
+
+
+def test_cli_lists_content_credentials_as_a_lens(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from tests.helpers import run_cli
+    from verifier.forensics.credentials import available
+
+    if not available():
+        pytest.skip("verifier.provenance is not installed")
+    result = run_cli(capsys, "forensics", shared_file(WITH_THUMBNAIL), "--lens", "c2pa",
+                     "--lens", "thumbnail", "--out", tmp_path, "--json")
+    assert result.rc == 0, result.err
+    by_lens = {r["lens"]: r for r in json.loads(result.out)["results"]}
+    assert set(by_lens) == {"c2pa", "thumbnail"}
+    assert by_lens["c2pa"]["numbers"]["present"] is False
+    assert "not a sign of fakery" in by_lens["c2pa"]["note"]
