@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+import verifier.media.imageio  # noqa: F401  (registers the HEIC/HEIF opener, sets the pixel cap)
 from verifier.errors import UserError
 from verifier.models import MediaKind
 
@@ -106,10 +107,12 @@ def load_image(path: Path, mime: str = "") -> ForensicInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UserError(path, "image too large to decode safely (decompression bomb?)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # EOFError: pillow-heif
         reason = str(exc) or type(exc).__name__
-        if "truncated" in reason:
-            reason = "the file is truncated (the picture ends early)"
+        if "truncated" in reason or isinstance(exc, EOFError):
+            reason = "the file is truncated: the picture ends early"
+        elif "cannot identify image file" in reason:
+            reason = "unrecognised or damaged picture data"
         raise UserError(path, f"not a readable image ({reason})") from None
     return ForensicInput(np.ascontiguousarray(rgb), str(path), path, data, mime)
 
