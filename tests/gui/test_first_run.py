@@ -75,3 +75,15 @@ def test_start_empty_closes_without_opening_anything(fresh: MainWindow) -> None:
     dialog.close_button.click()
     assert not dialog.isVisible()
     assert fresh.store is None
+
+
+def test_about_names_the_version_and_the_data_folder(qapp: object) -> None:
+    import tomllib
+
+    from tests.conftest import REPO
+
+    with (REPO / "pyproject.toml").open("rb") as fh:
+        version = tomllib.load(fh)["project"]["version"]
+    text = first_run.about_html()
+    assert f"Version {version}" in text
+    assert str(first_run.data_locations().data_dir) in text
