@@ -125,6 +125,11 @@ def test_overlay_slider_and_modes_change_the_composite(
     compare.slider.setValue(90)
     late = compare.overlay.composite()
     assert early.size() == late.size() and early != late
+    # Dragging across the picture moves the wipe line and the slider with it.
+    target = compare.overlay.rect()
+    qtbot.mouseClick(compare.overlay, Qt.MouseButton.LeftButton,
+                     pos=QPoint(target.center().x(), target.center().y()))
+    assert abs(compare.slider.value() - 50) <= 2
     # Wipe: left of the line is the aligned original, right of it the query.
     base, top = compare.overlay.base, compare.overlay.top
     y = early.height() // 2

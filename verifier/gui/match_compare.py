@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QColor,
     QImage,
     QKeySequence,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
@@ -243,9 +244,11 @@ class OverlayView(QWidget):
     at 0 shows the query alone and at 1 the original alone."""
 
     WIPE, BLEND = "wipe", "blend"
+    dragged = Signal(float)  # the wipe line dragged to this share of the picture's width
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setCursor(Qt.CursorShape.SplitHCursor)
         self.base = QImage()
         self.top = QImage()
         self.mode = self.WIPE
@@ -302,6 +305,19 @@ class OverlayView(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             self._paint(painter, fit_rect(self.base.size(), self.rect()), line=True)
         painter.end()
+
+    def _drag_to(self, x: float) -> None:
+        target = fit_rect(self.base.size(), self.rect())
+        if target.width() > 0:
+            self.dragged.emit(min(max((x - target.left()) / target.width(), 0.0), 1.0))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag_to(event.position().x())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._drag_to(event.position().x())
 
 
 class SideBySide(QWidget):
@@ -379,7 +395,8 @@ class MatchCompare(QWidget):
         # Overlay
         self.overlay = OverlayView()
         self.overlay.setToolTip("The original brought into the query's frame, over the query: "
-                                "move the slider to wipe across (or fade, in Blend mode)")
+                                "drag across the picture or move the slider to wipe (or fade, "
+                                "in Blend mode)")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
         self.slider.setValue(50)
@@ -387,6 +404,7 @@ class MatchCompare(QWidget):
                                "between them is (original left of it). Blend: the original's "
                                "opacity. (Alt+Left / Alt+Right)")
         self.slider.valueChanged.connect(lambda v: self.overlay.set_position(v / 100))
+        self.overlay.dragged.connect(lambda share: self.slider.setValue(round(share * 100)))
         self.blend_mode = QComboBox()
         self.blend_mode.addItem("Wipe", OverlayView.WIPE)
         self.blend_mode.addItem("Blend", OverlayView.BLEND)
