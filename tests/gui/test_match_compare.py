@@ -172,6 +172,15 @@ def test_thumbnails_and_earliest_appearance_in_the_list(
     earliest = window.inspector.matches.earliest
     assert earliest.isVisible()
     assert PUBLISHED in earliest.text() and SOURCE_URL in earliest.text()
+    # The list's rule for the earliest is the matcher's.
+    from verifier.gui.match_list import earliest_of
+    from verifier.matching.search import earliest_known
+
+    rows = model.rows()
+    undated = [replace(m, earliest_date=None) for m in rows]
+    weak = [replace(m, score=0.2) for m in rows]
+    for matches in (rows, undated, weak, rows + weak, []):
+        assert earliest_of(matches) == earliest_known(matches)
     # A photo's matches have no times: those columns are hidden.
     assert window.inspector.matches.view.isColumnHidden(3)
 

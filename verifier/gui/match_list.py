@@ -133,12 +133,19 @@ class MatchListModel(ListTableModel[Match]):
         return super().data(index, role)
 
 
+def earliest_of(matches: list[Match]) -> Match | None:
+    """verifier.matching.search.earliest_known's rule (a test holds them equal), here so that
+    showing a list does not import the matcher (OpenCV, FAISS) on the GUI thread: the dated
+    match scoring 0.5 or more with the earliest date, else any dated one."""
+    dated = [m for m in matches if m.earliest_date and (m.score or 0) >= 0.5] \
+        or [m for m in matches if m.earliest_date]
+    return min(dated, key=lambda m: (m.earliest_date or "", -(m.score or 0))) if dated else None
+
+
 def earliest_html(matches: list[Match]) -> str:
     """"Earliest known: 2017-03-14, harbour-storm-2017.mp4, source URL" for the top of the tab;
     empty when no match is dated."""
-    from verifier.matching.search import earliest_known
-
-    first = earliest_known(matches)
+    first = earliest_of(matches)
     if first is None or not first.earliest_date:
         return ""
     parts = [f"<b>Earliest known appearance: {html.escape(first.earliest_date[:10])}</b>",
