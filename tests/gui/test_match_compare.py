@@ -200,6 +200,7 @@ def test_a_missing_original_is_said_in_one_line(
     qtbot.waitUntil(lambda: "Could not compare" in status.text(), timeout=LOAD_TIMEOUT)
     assert "moved-away.jpg" in status.text() and "no such file" in status.text()
     assert "Traceback" not in status.text() and not message_boxes
+    assert window.inspector.matches.compare.compare.original_view.image.isNull()
 
 
 # ---------------------------------------------------------------- video: the demo case

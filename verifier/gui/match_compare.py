@@ -489,6 +489,7 @@ class MatchCompare(QWidget):
         self.status.setText(f"<span style='color:#6b7280'>{html.escape(text)}…</span>")
 
     def show_error(self, text: str) -> None:
+        self.clear("")  # never the previous match's pictures under this one's error
         self.status.setText(f"<span style='color:#b42318'>Could not compare: "
                             f"{html.escape(text)}</span>")
 
