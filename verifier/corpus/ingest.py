@@ -129,7 +129,7 @@ def _pool_context() -> Any:
     ingest need the usual `if __name__ == "__main__":` guard (without it the pool breaks and
     the ingest goes on in this process)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["verifier.corpus.worker"])
+    ctx.set_forkserver_preload(["verifier.corpus.preload"])
     return ctx
 
 

@@ -4,6 +4,8 @@ metadata. Pure functions of the file: the parent process writes the results to S
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import re
 import signal
@@ -17,9 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from verifier.corpus.capture import UNSURE, jpeg_capture_time
 from verifier.errors import Cancelled, UserError
-from verifier.matching.hashing import WORK_SIDE, Signature, colour_hash, signature, work_image
+from verifier.matching.hashing import Signature, colour_hash, signature, work_image
 from verifier.matching.verify import (
+    INDEX_FAST_THRESHOLD,
     INDEX_FEATURES,
     INDEX_FEATURES_VIDEO,
     INDEX_SIDE,
@@ -33,6 +37,12 @@ from verifier.models import MediaKind
 CUT_FACTOR = 4.0
 CUT_MIN = 12.0
 MIN_SHOT_SECONDS = 0.5
+# JPEGs are decoded at the smallest DCT scale whose longest side is still at least this: enough
+# for the hashes (WORK_SIDE) and for an image's stored local features, computed at this size.
+DECODE_SIDE = 320
+IMAGE_FEATURE_SIDE = DECODE_SIDE
+# Images up to this size are read into memory once.
+_READ_WHOLE = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -42,8 +52,8 @@ class Task:
     mtime: float
     sample_seconds: float
     rehash: bool = False  # hash even when the bytes are already in the corpus
-    # Read an image's EXIF DateTimeOriginal with Pillow while decoding, and call
-    # metadata.extract() (about 25 ms a photo) only when there is none.
+    # Read a JPEG's capture time from what the decoder holds (verifier.corpus.capture) and call
+    # metadata.extract() (about 25 ms a photo) only for other files or when that is unsure.
     fast_dates: bool = True
 
 
@@ -95,6 +105,24 @@ def init_worker(db_path: str | None, cancel_event: Any) -> None:
             _DB = None
 
 
+def warm_up() -> None:
+    """Pay the first-file costs once (about 0.2 s of CPU): SciPy's FFT module (imported by
+    imagehash's pHash on first use), the HEIF opener, the date readers, OpenCV's ORB and the
+    hashes' first calls. The forkserver runs this before forking workers."""
+    import cv2
+    import PIL.IptcImagePlugin
+    import PIL.JpegImagePlugin  # noqa: F401
+
+    from verifier.media import imageio, metadata  # noqa: F401
+
+    cv2.setNumThreads(1)  # before any OpenCV call: no thread pool to lose in the fork
+    ramp = np.add.outer(np.arange(64), np.arange(96)).astype(np.uint8)
+    rgb = np.ascontiguousarray(np.dstack([ramp, ramp[::-1], 255 - ramp]))
+    signature(rgb)
+    colour_hash(rgb)
+    features_blob(ramp, INDEX_FEATURES)
+
+
 def _known_current(sha: str) -> bool:
     if _DB is None:
         return False
@@ -125,15 +153,23 @@ def analyse(task: Task, known: Callable[[str], bool] | None = None,
     try:
         sniffed = intake.sniff(path)
         result.kind, result.mime = sniffed.kind.value, sniffed.mime
-        result.sha256, result.size = sha256_file(path)
+        image = sniffed.kind is MediaKind.IMAGE
+        # An image is read once: SHA-256, decoder and date reader share the bytes.
+        data = read_small(path) if image else None
+        if data is not None:
+            result.sha256, result.size = hashlib.sha256(data).hexdigest(), len(data)
+        else:
+            result.sha256, result.size = sha256_file(path)
         if not task.rehash and (known or _known_current)(result.sha256):
             result.known = True
             return result
-        if sniffed.kind is MediaKind.IMAGE:
-            _analyse_image(path, task, result)
+        if image:
+            _analyse_image(path, task, result, data)
         else:
             _analyse_video(path, task, result, cancel or _check_cancel)
-        if not task.fast_dates or (not result.capture_date and _may_hold_date(path, result)):
+        if task.fast_dates and image and result.capture_time != UNSURE:
+            result.capture_date = date_of(result.capture_time)
+        else:
             result.capture_time, result.capture_date = _capture_date(path)
     except UserError as exc:
         result.error = exc.reason
@@ -146,29 +182,22 @@ def analyse(task: Task, known: Callable[[str], bool] | None = None,
     return result
 
 
-def _may_hold_date(path: Path, result: FileResult) -> bool:
-    """False for a JPEG whose EXIF has no date and that carries no XMP or IPTC block: there
-    metadata.extract() (about 25 ms) could find no capture time either."""
-    if result.mime != "image/jpeg":
-        return True
+def read_small(path: Path) -> bytes | None:
+    """The whole file when it is at most _READ_WHOLE bytes, else None (hash it as a stream)."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(256 * 1024)
-    except OSError:
-        return True
-    if b"http://ns.adobe.com/xap/1.0/" in head or b"Photoshop 3.0" in head:
-        return True
-    return result.capture_time is not None  # an EXIF date Pillow saw but could not parse
+            data = fh.read(_READ_WHOLE + 1)
+    except OSError as exc:
+        raise UserError(path, f"cannot be read ({exc.strerror or exc})") from None
+    return data if len(data) <= _READ_WHOLE else None
 
 
 def sha256_file(path: Path) -> tuple[str, int]:
     """SHA-256 and size (intake.hash_file also computes MD5, which the corpus does not need)."""
-    import hashlib
-
     digest, size = hashlib.sha256(), 0
     try:
         with path.open("rb") as fh:
-            while block := fh.read(1 << 20):
+            while block := fh.read(4 << 20):
                 digest.update(block)
                 size += len(block)
     except OSError as exc:
@@ -204,9 +233,27 @@ def date_of(value: str | None) -> str | None:
 # ---------------------------------------------------------------- images
 
 
-def decode_for_index(path: Path, dates: list[str] | None = None) -> np.ndarray:
-    """RGB array of an image, upright, decoded at reduced size (JPEG draft mode: the DCT scales
-    by 1/2, 1/4 or 1/8 so the result stays at least WORK_SIDE on each side)."""
+@dataclass
+class DecodedImage:
+    rgb: np.ndarray  # upright RGB, JPEGs at reduced size (draft_scale)
+    width: int  # upright size the file declares
+    height: int
+    capture_time: str | None = UNSURE  # capture.jpeg_capture_time's answer
+
+
+def draft_scale(width: int, height: int, side: int = DECODE_SIDE) -> int:
+    """The largest JPEG DCT scale divisor (8, 4, 2 or 1) that keeps the longest side at least
+    `side` pixels."""
+    for s in (8, 4, 2):
+        if s <= min(width, height) and -(-max(width, height) // s) >= side:
+            return s
+    return 1
+
+
+def decode_image(path: Path, data: bytes | None = None) -> DecodedImage:
+    """An image decoded for the index: upright RGB, JPEGs decoded in draft mode (libjpeg scales
+    the DCT by 1/2, 1/4 or 1/8: entropy decoding is then most of the cost) so that the longest
+    side stays at least DECODE_SIDE. `data`: the file's bytes when already read."""
     from PIL import Image, ImageOps
 
     from verifier.media import imageio  # noqa: F401  (registers the HEIF opener)
@@ -214,13 +261,23 @@ def decode_for_index(path: Path, dates: list[str] | None = None) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as raw:
-                if raw.format == "JPEG":
-                    raw.draft("RGB", (WORK_SIDE, WORK_SIDE))
+            with Image.open(io.BytesIO(data) if data is not None else path) as raw:
+                width, height = raw.size
+                try:
+                    orientation = raw.getexif().get(0x0112, 1)
+                except Exception:
+                    orientation = 1
+                if orientation in (5, 6, 7, 8):
+                    width, height = height, width
+                jpeg = raw.format == "JPEG"
+                if jpeg:
+                    scale = draft_scale(width, height)
+                    if scale > 1:
+                        raw.draft("RGB", (raw.size[0] // scale, raw.size[1] // scale))
                 raw.load()
-                if dates is not None:
-                    dates.extend(_exif_original(raw))
-                upright = ImageOps.exif_transpose(raw) or raw
+                capture_time = jpeg_capture_time(raw, data) if jpeg and data else UNSURE
+                # exif_transpose copies the image even when there is nothing to turn.
+                upright = raw if orientation == 1 else ImageOps.exif_transpose(raw) or raw
                 if upright.mode not in ("RGB", "L"):
                     if "A" in upright.getbands() or upright.mode == "P":
                         rgba = upright.convert("RGBA")
@@ -229,30 +286,13 @@ def decode_for_index(path: Path, dates: list[str] | None = None) -> np.ndarray:
                     upright = upright.convert("RGB")
                 elif upright.mode == "L":
                     upright = upright.convert("RGB")
-                return np.asarray(upright)
+                return DecodedImage(np.asarray(upright), width, height, capture_time)
     except FileNotFoundError:
         raise UserError(path, "no such file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UserError(path, "image too large to decode safely (decompression bomb?)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise UserError(path, f"not a readable image ({str(exc)[:200]})") from None
-
-
-def _exif_original(img: Any) -> list[str]:
-    """EXIF DateTimeOriginal (with OffsetTimeOriginal when present), as written."""
-    try:
-        ifd0 = img.getexif()
-        exif = ifd0.get_ifd(0x8769)
-        value = exif.get(0x9003)
-        offset = exif.get(0x9011)
-        if not value and (exif.get(0x9004) or ifd0.get(0x0132)):
-            return ["(other EXIF date)"]  # let metadata.extract() weigh the other dates
-    except Exception:
-        return []
-    if not isinstance(value, str) or not value.strip(" :0\x00"):
-        return []
-    value = value.strip().strip("\x00")
-    return [value + (f" {offset.strip()}" if isinstance(offset, str) and offset.strip() else "")]
 
 
 def image_size(path: Path) -> tuple[int, int]:
@@ -268,29 +308,33 @@ def image_size(path: Path) -> tuple[int, int]:
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
-def features_blob(gray: np.ndarray, keep: int) -> tuple[int, int, bytes, bytes] | None:
-    feats = extract_features(work_image(gray, INDEX_SIDE), n=keep * 2, keep=keep)
+def features_blob(gray: np.ndarray, keep: int,
+                  side: int = INDEX_SIDE) -> tuple[int, int, bytes, bytes] | None:
+    small = work_image(gray, side)
+    feats = extract_features(small, n=keep * 2, keep=keep, fast_threshold=INDEX_FAST_THRESHOLD)
+    if len(feats) < keep:  # a low-contrast picture: the usual threshold finds more
+        feats = extract_features(small, n=keep * 2, keep=keep)
     if len(feats) < 8:
         return None
     return feats.size[0], feats.size[1], feats.descriptors.tobytes(), pack_points(feats)
 
 
-def _analyse_image(path: Path, task: Task, result: FileResult) -> None:
+def _analyse_image(path: Path, task: Task, result: FileResult, data: bytes | None) -> None:
     import cv2
 
-    dates: list[str] = []
-    rgb = decode_for_index(path, dates)
-    if dates:
-        result.capture_time, result.capture_date = dates[0], date_of(dates[0])
-    try:
-        result.width, result.height = image_size(path)
-    except Exception:
-        result.height, result.width = rgb.shape[:2]
+    decoded = decode_image(path, data)
+    rgb = decoded.rgb
+    result.width, result.height = decoded.width, decoded.height
+    result.capture_time = decoded.capture_time
     if min(rgb.shape[:2]) < 8:
         raise UserError(path, f"too small to compare ({rgb.shape[1]}x{rgb.shape[0]} pixels)")
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    result.frames.append(FrameData(None, True, signature(work_image(rgb)),
-                                   features_blob(gray, INDEX_FEATURES)))
+    # The grey hashes from a grey working copy (PDQ and pHash read luma anyway: one channel to
+    # shrink instead of three), the colour hash from the decoded colours.
+    sig = signature(work_image(gray), colour=False)
+    sig = Signature(sig.pdq, sig.quality, sig.phash, sig.dhash, colour_hash(rgb))
+    result.frames.append(FrameData(None, True, sig,
+                                   features_blob(gray, INDEX_FEATURES, IMAGE_FEATURE_SIDE)))
 
 
 # ---------------------------------------------------------------- videos

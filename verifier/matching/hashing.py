@@ -108,8 +108,46 @@ def signature(image: np.ndarray, *, colour: bool = True) -> Signature:
 
 def colour_hash(rgb: np.ndarray) -> int:
     """imagehash's colour hash (42 bits) of an RGB array, from a 64-pixel copy."""
-    small = Image.fromarray(work_image(rgb, 64))
-    return bits_to_int(imagehash.colorhash(small, binbits=_CHASH_BINBITS).hash.flatten())
+    return colour_hash_pil(Image.fromarray(_shrink(rgb, 64)))
+
+
+def colour_hash_pil(small: Image.Image) -> int:
+    """The bits of imagehash.colorhash(small, binbits=3), computed with a third of its numpy
+    calls: black share, grey share, then 6 hue bins of faint and of bright colours."""
+    intensity = np.asarray(small.convert("L")).ravel()
+    hue, sat, _ = (np.asarray(band).ravel() for band in small.convert("HSV").split())
+    black = intensity < 256 // 8
+    grey = ~black & (sat < 256 // 3)
+    colours = ~black & ~grey
+    faint = colours & (sat < 256 * 2 // 3)
+    bright = colours & (sat > 256 * 2 // 3)  # as imagehash: saturation 170 is in neither
+    n = intensity.size
+    top = 1 << _CHASH_BINBITS
+    c = max(1, int(colours.sum()))
+    # numpy.histogram over linspace(0, 255, 7): bin floor(h / 42.5), 255 in the last one.
+    hue_bin = np.minimum(hue.astype(np.int32) * 2 // 85, 5)
+    values = [min(top - 1, int(int(black.sum()) / n * top)),
+              min(top - 1, int(int(grey.sum()) / n * top))]
+    for mask in (faint, bright):
+        counts = np.bincount(hue_bin[mask], minlength=6)
+        values += [min(top - 1, int(int(k) * top * 1.0 / c)) for k in counts]
+    out = 0
+    for v in values:  # imagehash's bits per value (not plain binary: 4 gives 110)
+        for i in range(_CHASH_BINBITS):
+            out = (out << 1) | (v // (1 << (_CHASH_BINBITS - i - 1)) % (1 << (_CHASH_BINBITS - i))
+                                > 0)
+    return out
+
+
+def _shrink(image: np.ndarray, side: int) -> np.ndarray:
+    """work_image(image, side), first reduced by a whole factor (OpenCV's fast area path): the
+    general area resampling of a large picture to a tiny one costs ten times more."""
+    h, w = image.shape[:2]
+    k = min(max(h, w) // side, h, w)
+    if k >= 2:
+        hh, ww = h // k * k, w // k * k
+        image = cv2.resize(image[:hh, :ww], (ww // k, hh // k), interpolation=cv2.INTER_AREA)
+    return work_image(image, side)
 
 
 def dhash(img: Image.Image) -> int:
