@@ -257,6 +257,14 @@ def test_time_alignment_shows_the_demo_clip_inside_the_archive_video(
     assert request.source_time == pytest.approx(ts, abs=1e-6)
     assert compare.loaded.mean_difference < 20  # the same moment of the same footage
     assert view.current is not None
+    # The arrow keys step the pair a second at a time, inside the span.
+    view.setFocus()
+    with qtbot.waitSignal(view.frame_pair_chosen, timeout=5000) as stepped:
+        qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert stepped.args[0] == pytest.approx(min(tq + 1.0, span.query_end), abs=1e-6)
+    for _ in range(30):
+        view.step(1.0)
+    assert view.current[0] == pytest.approx(span.query_end, abs=1e-6)
 
 
 def test_a_keyframe_search_compares_the_keyframe_itself(

@@ -11,6 +11,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QHelpEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -83,11 +84,13 @@ class TimeAlignmentView(QWidget):
         self.source_name = "source"
         self.current: tuple[float, float] | None = None  # the frame pair shown
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("The query clip (top) and the corpus video (bottom): coloured spans are "
                         "the stretches that match, joined by a band; ticks are keyframes. Click "
-                        "a span to see that frame pair.")
+                        "a span to see that frame pair; Left/Right step it by a second "
+                        "(Shift: five).")
 
     def sizeHint(self) -> QSize:
         return QSize(420, 130)
@@ -174,6 +177,34 @@ class TimeAlignmentView(QWidget):
         _n, tq, ts = hit
         self.set_current(tq, ts)
         self.frame_pair_chosen.emit(tq, ts)
+
+    def step(self, seconds: float) -> tuple[float, float] | None:
+        """Move the frame pair shown along the spans by `seconds` of the query (from the first
+        span's start when none is shown); the pair chosen is emitted."""
+        if not self.spans:
+            return None
+        tq = (self.current[0] + seconds) if self.current is not None \
+            else self.spans[0].query_start
+        inside = [s for s in self.spans if s.query_start <= tq <= s.query_end]
+        if not inside:
+            # Past a span's end: the nearest edge of the nearest span.
+            span = min(self.spans, key=lambda s: min(abs(tq - s.query_start),
+                                                     abs(tq - s.query_end)))
+            tq = min(max(tq, span.query_start), span.query_end)
+            inside = [span]
+        ts = min(inside[0].source_at(tq), self.source_duration)
+        self.set_current(tq, ts)
+        self.frame_pair_chosen.emit(tq, ts)
+        return tq, ts
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        step = 5.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
+        if event.key() == Qt.Key.Key_Left:
+            self.step(-step)
+        elif event.key() == Qt.Key.Key_Right:
+            self.step(step)
+        else:
+            super().keyPressEvent(event)
 
     def event(self, e: object) -> bool:
         if isinstance(e, QHelpEvent) and e.type() == QHelpEvent.Type.ToolTip:
