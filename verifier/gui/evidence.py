@@ -11,7 +11,7 @@ from dataclasses import asdict
 from PySide6.QtCore import QByteArray, QMimeData
 
 from verifier.media.timecode import format_timestamp
-from verifier.models import EvidenceItem, Keyframe, Match, MediaItem
+from verifier.models import EvidenceItem, ForensicRecord, Keyframe, Match, MediaItem
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,14 @@ def match_evidence(match: Match, query: str = "") -> EvidenceItem:
     if match.earliest_date:
         parts.append(f"earliest {match.earliest_date}")
     return EvidenceItem("match", match.corpus_path, ", ".join(parts))
+
+
+def forensic_evidence(record: ForensicRecord) -> EvidenceItem:
+    """A forensic result kept in the case: "forensics N", noted with its lens, what it looked
+    at and its first finding (the report prints the note beside the reference)."""
+    finding = record.findings[0] if record.findings else "no finding"
+    return EvidenceItem("forensic", record.evidence_ref,
+                        f"{record.lens} lens on {record.source}: {finding}")
 
 
 def evidence_mime(items: Sequence[EvidenceItem]) -> QMimeData:

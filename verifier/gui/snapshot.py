@@ -11,6 +11,7 @@ from verifier.models import (
     Article,
     AuditEvent,
     Claim,
+    ForensicRecord,
     Keyframe,
     Match,
     MediaItem,
@@ -37,6 +38,7 @@ class CaseSnapshot:
     match_params: dict[int, dict[str, Any]] = field(default_factory=dict)  # None: never searched
     audit: list[AuditEvent] = field(default_factory=list)
     audit_intact: bool = True
+    forensics: dict[int, list[ForensicRecord]] = field(default_factory=dict)  # kept lens results
 
     @classmethod
     def load(cls, case: CaseStore) -> CaseSnapshot:
@@ -65,6 +67,7 @@ class CaseSnapshot:
             match_params=match_params,
             audit=audit,
             audit_intact=case.verify_audit(),
+            forensics={i: case.forensic_results(i) for i in ids},
         )
 
     def claim(self, claim_id: int | None) -> Claim | None:

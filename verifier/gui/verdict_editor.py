@@ -32,7 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from verifier.gui.evidence import evidence_from_mime, keyframe_evidence, match_evidence
+from verifier.gui.evidence import (
+    evidence_from_mime,
+    forensic_evidence,
+    keyframe_evidence,
+    match_evidence,
+)
 from verifier.gui.snapshot import CaseSnapshot
 from verifier.gui.style import KIND_COLORS, KIND_LABELS, claim_kind, rating_hex
 from verifier.models import (
@@ -81,6 +86,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("match", "Corpus matches"),
     ("metadata", "Metadata red flags"),
     ("keyframe", "Keyframes"),
+    ("forensic", "Forensic results"),
     ("other", "Links and notes"),
 )
 KIND_ROLE = Qt.ItemDataRole.UserRole
@@ -93,7 +99,7 @@ def reason_label(code: str) -> str:
 
 
 def _group_of(kind: str) -> str:
-    return kind if kind in ("match", "metadata", "keyframe") else "other"
+    return kind if kind in ("match", "metadata", "keyframe", "forensic") else "other"
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,7 @@ class EvidenceTree(QTreeWidget):
     def _label(item: EvidenceItem) -> str:
         if item.kind == "match":
             return item.ref.replace("\\", "/").rsplit("/", 1)[-1] or item.ref
-        if item.kind in ("url", "note", "forensic"):
+        if item.kind in ("url", "note"):
             return f"{item.kind}: {item.ref}"
         return item.ref
 
@@ -536,6 +542,9 @@ class VerdictEditor(QWidget):
                 else []
             for n, kf in enumerate(keyframes):
                 tree.add(keyframe_evidence(item, kf, n, len(keyframes)), checked=False)
+            # Lens results kept from the Forensics tab (or `verifier forensics --save`).
+            for record in snapshot.forensics.get(item.id, []):
+                tree.add(forensic_evidence(record), checked=False)
         tree.expandAll()
         keyframes_group = tree.groups["keyframe"]
         keyframes_group.setExpanded(keyframes_group.childCount() <= MANY_KEYFRAMES)
