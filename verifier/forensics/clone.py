@@ -115,7 +115,7 @@ def _features(work: np.ndarray, detector: str, max_features: int
 def _self_matches(points: np.ndarray, descriptors: np.ndarray | None, detector: str,
                   ratio: float, min_distance: float) -> np.ndarray:
     """(n, 4) array of x1, y1, x2, y2: each keypoint with its clearly nearest distant twin."""
-    if descriptors is None or len(points) < 3:
+    if descriptors is None or len(points) < 5:  # k=4 neighbours need five keypoints
         return np.zeros((0, 4), dtype=np.float32)
     if detector == "orb":
         knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(descriptors, descriptors, k=4)

@@ -109,7 +109,7 @@ def load_image(path: Path, mime: str = "") -> ForensicInput:
         raise UserError(path, "image too large to decode safely (decompression bomb?)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:  # EOFError: pillow-heif
         reason = str(exc) or type(exc).__name__
-        if "truncated" in reason or isinstance(exc, EOFError):
+        if "truncated" in reason.lower() or isinstance(exc, EOFError):
             reason = "the file is truncated: the picture ends early"
         elif "cannot identify image file" in reason:
             reason = "unrecognised or damaged picture data"
