@@ -5,6 +5,7 @@ app fails): `make package-test` sets it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -212,6 +213,28 @@ def test_frozen_app_reads_an_html_article(app: Path, env: dict[str, str], home: 
     assert claims
     assert claims == json.loads(here.out)["claims"]
     assert not any("Contact us" in c["text"] for c in claims)
+
+
+@pytest.mark.shared
+def test_frozen_forensic_lenses(app: Path, env: dict[str, str], home: Path) -> None:
+    """Every image lens (OpenCV, PyWavelets, NumPy) runs in the bundle on a real photo and
+    writes its maps, the same lenses as the source tree runs."""
+    from tests.conftest import shared_file
+    from tests.helpers import run_cli_redirected
+
+    photo = shared_file("exif-samples/jpg/Canon_40D.jpg")
+    frozen = run(app, env, home, ["forensics", photo, "--out", home / "maps", "--json"],
+                 timeout=DEMO_TIMEOUT)
+    assert frozen.returncode == 0, frozen.stderr
+    here = run_cli_redirected("forensics", photo, "--out", home / "maps-here", "--json")
+    assert here.rc == 0, here.err
+    results = json.loads(frozen.stdout)["results"]
+    assert [r["lens"] for r in results] == [r["lens"] for r in json.loads(here.out)["results"]]
+    for result in results:
+        assert result["maps"], result["lens"]
+        for written in result["maps"]:
+            data = Path(written["path"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == written["sha256"], written["path"]
 
 
 def test_frozen_reports_in_every_format(demo: dict[str, Any], app: Path, env: dict[str, str],
