@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -26,35 +28,40 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Below this many files to analyse, the pool's start-up (about a second) is not worth it.
+# Below this many files to analyse, the pool's start-up is not worth it.
 _POOL_MIN_FILES = 6
+_BATCH_SECONDS = 0.5
 
 
 def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def walk(paths: list[Path], skip: set[str]) -> Iterator[Path]:
-    """Files under the given paths (folders recursively, hidden names skipped), each once."""
+def walk(paths: list[Path], skip: set[str]) -> Iterator[tuple[Path, str]]:
+    """Files under the given paths (folders recursively, hidden names skipped), each once, with
+    the resolved path that keys its location."""
     seen: set[str] = set()
     for path in paths:
         path = Path(path).expanduser()
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                # One resolution per folder: only symlinked files need their own.
+                real_root = os.path.realpath(root)
                 for name in sorted(names):
                     if name.startswith("."):
                         continue
-                    full = Path(root) / name
-                    key = str(full.resolve())
+                    full = os.path.join(root, name)
+                    key = os.path.realpath(full) if os.path.islink(full) \
+                        else os.path.join(real_root, name)
                     if key not in seen and key not in skip:
                         seen.add(key)
-                        yield full
+                        yield Path(full), key
         elif path.exists():
             key = str(path.resolve())
             if key not in seen and key not in skip:
                 seen.add(key)
-                yield path
+                yield path, key
         else:
             raise UserError(path, "no such file or folder")
 
@@ -79,7 +86,7 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
         _apply_manifest_to_known(corpus, manifest, report)
 
     tasks: list[Task] = []
-    for file in files:
+    for file, key in files:
         cancel.check()
         try:
             stat = file.stat()
@@ -87,7 +94,6 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
             report.skipped.append(f"{file}: cannot be read ({exc.strerror or exc})")
             progress.advance()
             continue
-        key = str(file.resolve())
         loc = corpus.location(key)
         if loc is not None and loc["size"] == stat.st_size and loc["mtime"] == stat.st_mtime \
                 and loc["hash_version"] >= HASH_VERSION:
@@ -100,19 +106,22 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
     n_workers = workers if workers is not None else default_workers()
     if n_workers < 1:
         raise UserError("--workers", "must be at least 1")
+    batch = _Batch(corpus, manifest, report)
     try:
         if n_workers == 1 or len(tasks) < _POOL_MIN_FILES:
             for task in tasks:
                 cancel.check()
                 result = analyse(task, known=lambda sha: _known_current(corpus, sha),
                                  cancel=cancel.check)
-                _store(corpus, result, manifest, report)
+                batch.store(result)
                 progress.advance()
         else:
-            _run_pool(corpus, tasks, n_workers, manifest, report, progress, cancel)
+            _run_pool(corpus, tasks, n_workers, batch, progress, cancel)
     except (Cancelled, KeyboardInterrupt):
         report.cancelled = True
         raise
+    finally:
+        batch.commit()  # whatever stopped the run, the files already stored are kept
     return report
 
 
@@ -129,12 +138,13 @@ def _pool_context() -> Any:
     ingest need the usual `if __name__ == "__main__":` guard (without it the pool breaks and
     the ingest goes on in this process)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["verifier.corpus.preload"])
+    # preload also warms the worker up; worker alone stays listed for builds that lack it.
+    ctx.set_forkserver_preload(["verifier.corpus.worker", "verifier.corpus.preload"])
     return ctx
 
 
-def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, manifest: Manifest | None,
-              report: IngestReport, progress: Progress, cancel: CancelToken) -> None:
+def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, batch: _Batch,
+              progress: Progress, cancel: CancelToken) -> None:
     ctx = _pool_context()
     stop = ctx.Event()
     pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=init_worker,
@@ -163,7 +173,7 @@ def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, manifest: Manif
                     leftover = [task, *pending.values(), *queue]
                     pending.clear()
                     break
-                _store(corpus, result, manifest, report)
+                batch.store(result)
                 progress.advance()
                 nxt = next(queue, None)
                 if nxt is not None:
@@ -177,65 +187,110 @@ def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, manifest: Manif
         pool.shutdown(wait=True, cancel_futures=not clean_exit)
     for task in leftover:
         cancel.check()
-        _store(corpus, analyse(task, known=lambda sha: _known_current(corpus, sha),
-                               cancel=cancel.check), manifest, report)
+        batch.store(analyse(task, known=lambda sha: _known_current(corpus, sha),
+                            cancel=cancel.check))
         progress.advance()
 
 
+class _Batch:
+    """The parent's writes. One transaction per file cost as much as the rest of the parent's
+    work, so files are committed together, each in its own savepoint (a file is written whole
+    or not at all): a batch is committed once it is _BATCH_SECONDS old, at the end, and at a
+    cancel or Ctrl-C (what was stored is kept). A crash loses at most the open batch, which the
+    next run redoes."""
+
+    def __init__(self, corpus: Corpus, manifest: Manifest | None, report: IngestReport) -> None:
+        self.corpus, self.manifest, self.report = corpus, manifest, report
+        self.opened: float | None = None
+        self.rows: list[FrameRow] = []
+        self.features: list[tuple[int, bytes]] = []
+
+    def store(self, result: FileResult) -> None:
+        if result.error is not None:
+            self.report.skipped.append(f"{result.path}: {result.error}")
+            return
+        conn = self.corpus.conn
+        if self.opened is None:
+            conn.execute("BEGIN IMMEDIATE")
+            self.opened = time.monotonic()
+        conn.execute("SAVEPOINT one_file")
+        try:
+            rows, features = _store(self.corpus, result, self.manifest, self.report)
+        except BaseException:
+            conn.execute("ROLLBACK TO one_file")
+            conn.execute("RELEASE one_file")
+            raise
+        conn.execute("RELEASE one_file")
+        self.rows += rows
+        self.features += features
+        if time.monotonic() - self.opened >= _BATCH_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.opened is None:
+            return
+        self.opened = None
+        try:
+            self.corpus.conn.execute("COMMIT")
+        except sqlite3.Error:
+            self.corpus.conn.execute("ROLLBACK")
+            self.rows, self.features = [], []
+            raise
+        self.corpus.frames_written(self.rows, self.features)
+        self.rows, self.features = [], []
+
+
 def _store(corpus: Corpus, result: FileResult, manifest: Manifest | None,
-           report: IngestReport) -> None:
-    """Write one analysed file in one transaction."""
-    if result.error is not None:
-        report.skipped.append(f"{result.path}: {result.error}")
-        return
+           report: IngestReport) -> tuple[list[FrameRow], list[tuple[int, bytes]]]:
+    """Write one analysed file (inside the batch's transaction); returns its new frame rows and
+    features for the loaded indexes."""
     assert result.sha256 is not None
     conn = corpus.conn
     new_rows: list[FrameRow] = []
     new_features: list[tuple[int, bytes]] = []
-    with db.transaction(conn):
-        row = conn.execute("SELECT id, hash_version FROM items WHERE sha256 = ?",
-                           (result.sha256,)).fetchone()
-        previous = conn.execute("SELECT item_id FROM locations WHERE path = ?",
-                                (result.path,)).fetchone()
-        if row is not None and (row["hash_version"] >= HASH_VERSION or not result.frames):
-            item_id = int(row["id"])
-            if previous is not None and previous["item_id"] == item_id:
-                report.unchanged += 1  # touched: same bytes, new modification time
-            elif previous is not None:
-                report.updated += 1
-            else:
-                report.duplicates += 1
-        elif row is not None:  # known bytes hashed by an older version: re-hash in place
-            item_id = int(row["id"])
-            conn.execute("DELETE FROM frames WHERE item_id = ?", (item_id,))
-            conn.execute("UPDATE items SET hash_version = ?, width = ?, height = ?, duration = ?"
-                         " WHERE id = ?", (HASH_VERSION, result.width, result.height,
-                                           result.duration, item_id))
-            if corpus._frames is not None:
-                corpus._frames.kill_items([item_id])
-            new_rows, new_features = _insert_frames(corpus, item_id, result)
+    row = conn.execute("SELECT id, hash_version FROM items WHERE sha256 = ?",
+                       (result.sha256,)).fetchone()
+    previous = conn.execute("SELECT item_id FROM locations WHERE path = ?",
+                            (result.path,)).fetchone()
+    if row is not None and (row["hash_version"] >= HASH_VERSION or not result.frames):
+        item_id = int(row["id"])
+        if previous is not None and previous["item_id"] == item_id:
+            report.unchanged += 1  # touched: same bytes, new modification time
+        elif previous is not None:
             report.updated += 1
         else:
-            cur = conn.execute(
-                "INSERT INTO items (sha256, kind, mime, size, width, height, duration,"
-                " earliest_date, added_at, hash_version) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (result.sha256, result.kind, result.mime, result.size, result.width,
-                 result.height, result.duration, None, intake.now_iso(), HASH_VERSION))
-            item_id = int(cur.lastrowid or 0)
-            new_rows, new_features = _insert_frames(corpus, item_id, result)
-            report.added += 1  # a new item, whether or not its path was known
-            if previous is not None:
-                report.updated += 1
-        if result.capture_date:
-            corpus.add_provenance(item_id, "metadata", result.capture_date,
-                                  published_at=result.capture_time)
-        corpus.set_location(result.path, item_id, result.size, result.mtime)
-        if manifest is not None:
-            _apply_manifest(corpus, manifest, item_id, result.sha256, [Path(result.path)],
-                            report)
-        corpus.refresh_earliest(item_id)
-        report.frames += len(new_rows)
-    corpus.frames_written(new_rows, new_features)
+            report.duplicates += 1
+    elif row is not None:  # known bytes hashed by an older version: re-hash in place
+        item_id = int(row["id"])
+        conn.execute("DELETE FROM frames WHERE item_id = ?", (item_id,))
+        conn.execute("UPDATE items SET hash_version = ?, width = ?, height = ?, duration = ?"
+                     " WHERE id = ?", (HASH_VERSION, result.width, result.height,
+                                       result.duration, item_id))
+        if corpus._frames is not None:
+            corpus._frames.kill_items([item_id])
+        new_rows, new_features = _insert_frames(corpus, item_id, result)
+        report.updated += 1
+    else:
+        cur = conn.execute(
+            "INSERT INTO items (sha256, kind, mime, size, width, height, duration,"
+            " earliest_date, added_at, hash_version) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (result.sha256, result.kind, result.mime, result.size, result.width,
+             result.height, result.duration, None, intake.now_iso(), HASH_VERSION))
+        item_id = int(cur.lastrowid or 0)
+        new_rows, new_features = _insert_frames(corpus, item_id, result)
+        report.added += 1  # a new item, whether or not its path was known
+        if previous is not None:
+            report.updated += 1
+    if result.capture_date:
+        corpus.add_provenance(item_id, "metadata", result.capture_date,
+                              published_at=result.capture_time)
+    corpus.set_location(result.path, item_id, result.size, result.mtime)
+    if manifest is not None:
+        _apply_manifest(corpus, manifest, item_id, result.sha256, [Path(result.path)],
+                        report)
+    corpus.refresh_earliest(item_id)
+    report.frames += len(new_rows)
+    return new_rows, new_features
 
 
 def _insert_frames(corpus: Corpus, item_id: int,
