@@ -271,3 +271,27 @@ def test_cli_lists_content_credentials_as_a_lens(tmp_path: Path,
     assert set(by_lens) == {"c2pa", "thumbnail"}
     assert by_lens["c2pa"]["numbers"]["present"] is False
     assert "not a sign of fakery" in by_lens["c2pa"]["note"]
+
+
+def test_turned_and_scaled_clone_is_found() -> None:
+    import cv2
+
+    base = _photo(BASE)
+    patch = base[380:540, 460:640].copy()
+    turn = cv2.getRotationMatrix2D((90, 80), 20, 1.1)
+    turned = cv2.warpAffine(patch, turn, (180, 160))
+    mask = cv2.warpAffine(np.ones((160, 180), np.uint8), turn, (180, 160)).astype(bool)
+    img = base.copy()
+    img[80:240, 760:940][mask] = turned[mask]
+    result = run_lens("clone", from_array(_decoded(_jpeg(img, 90))))
+    assert result.numbers["groups"] == 1, result.findings
+    group = result.details["groups"][0]
+    assert abs(abs(group["rotation"]) - 20) < 3 and abs(group["scale"] - 1.1) < 0.05
+    boxes = [(460, 380, 180, 160), (760, 80, 180, 160)]
+    assert {_best(r, boxes) for r in result.regions} == {0, 1}
+
+
+def test_a_regularly_repeated_pattern_is_not_a_clone() -> None:
+    # A real photo of a framed painting: ornaments and lights repeat along a row.
+    result = run_lens("clone", load(shared_file("exif-samples/jpg/tests/42_IndexError.jpg")))
+    assert result.numbers["matches"] > 0 and result.numbers["groups"] == 0

@@ -30,6 +30,11 @@ NOTE = (
 )
 
 
+# Working-scale square pixels per matched pair above which a group is a scattered repeated
+# pattern: a copied patch of real texture gives a pair every few hundred (measured 200-2000).
+MAX_AREA_PER_PAIR = 12_000
+
+
 @dataclass(frozen=True)
 class CloneGroup:
     source: Region
@@ -169,9 +174,12 @@ def _group(pairs: np.ndarray, min_pairs: int, cancel: CancelToken,
             break
         group = _make_group(chosen)
         remaining = remaining[~used]
-        # Two ends lying mostly on top of each other: self-similar texture, not a copy.
-        target = group.target
-        if group.source.overlaps((target.x, target.y, target.w, target.h)) < 0.5:
+        # Two ends lying mostly on top of each other: self-similar texture, not a copy. A few
+        # pairs scattered over a large area: a regularly repeated pattern (frames, windows,
+        # lights in a row), not one copied patch.
+        target, source = group.target, group.source
+        sparse = source.w * source.h / len(group.pairs) > MAX_AREA_PER_PAIR
+        if source.overlaps((target.x, target.y, target.w, target.h)) < 0.5 and not sparse:
             groups.append(group)
     return groups
 
