@@ -1,4 +1,4 @@
-"""The inspector on the right: Metadata, Matches, Verdict and History tabs."""
+"""The inspector on the right: Metadata, Matches, Forensics, Verdict and History tabs."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from verifier.gui.evidence import evidence_mime, match_evidence
+from verifier.gui.forensics_tab import ForensicsPanel
 from verifier.gui.match_compare import MatchComparePanel
 from verifier.gui.match_list import THUMB as MATCH_THUMB
 from verifier.gui.match_list import MatchListModel, earliest_html, load_match_thumbnails
@@ -657,8 +658,12 @@ class Inspector(QTabWidget):
         self.matches = MatchesPanel()
         self.verdict = VerdictEditor()
         self.history = HistoryPanel()
+        self.forensics = ForensicsPanel()  # wired to the window by forensics_tab.install
         self.addTab(self.metadata, "Metadata")
         self.addTab(self.matches, "Matches")
+        self.addTab(self.forensics, "Forensics")
+        self.setTabToolTip(self.indexOf(self.forensics), "Forensic lenses on the picture shown "
+                           "(Ctrl+Shift+X)")
         self.addTab(self.verdict, "Verdict")
         self.addTab(self.history, "History")
         self.setDocumentMode(True)

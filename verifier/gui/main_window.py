@@ -58,6 +58,7 @@ from verifier.gui.dialogs import (
     remember_dir,
 )
 from verifier.gui.errors import describe, show_error, show_exception
+from verifier.gui.forensics_tab import install as install_forensics
 from verifier.gui.inspector import Inspector
 from verifier.gui.intake import (
     AddUrlDialog,
@@ -418,6 +419,7 @@ class MainWindow(QMainWindow):
         picture_menu.addSeparator()
         for act in self.extras.zoom_actions:  # zoom, fit and 1:1 (window_actions)
             picture_menu.addAction(act)
+        self.forensics_actions = install_forensics(self, media_menu)  # the Forensics tab
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.extras.shortcuts)
         help_menu.addAction(self.extras.show_log)
@@ -565,8 +567,9 @@ class MainWindow(QMainWindow):
         self._show_media(media_id)
         # Composing a verdict, the analyst may show another media item to drag its keyframes
         # onto the editor: the Verdict tab stays.
-        keep = (self.inspector.metadata, self.inspector.matches, self.inspector.verdict) \
-            if self.claim_id is not None else (self.inspector.metadata, self.inspector.matches)
+        keep = (self.inspector.metadata, self.inspector.matches, self.inspector.forensics,
+                self.inspector.verdict) if self.claim_id is not None else \
+            (self.inspector.metadata, self.inspector.matches, self.inspector.forensics)
         if self.inspector.currentWidget() not in keep:
             self.inspector.setCurrentWidget(self.inspector.metadata)
 

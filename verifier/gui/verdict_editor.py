@@ -452,7 +452,16 @@ class VerdictEditor(QWidget):
         elif key != self._key:
             self._key = key
             self._fill(snapshot, claim)
+        else:
+            self._offer_forensics(snapshot, linked)  # one kept since: listed, the rest untouched
         self._update_enabled()
+
+    def _offer_forensics(self, snapshot: CaseSnapshot, item: MediaItem | None) -> None:
+        if item is None or item.id is None:
+            return
+        for record in snapshot.forensics.get(item.id, []):
+            self.evidence.add(forensic_evidence(record), checked=False)
+        self.evidence.groups["forensic"].setExpanded(True)
 
     def _show_claim_text(self, claim: Claim) -> None:
         kind = claim_kind(claim)
