@@ -69,7 +69,7 @@ def _exif(img: Any, data: bytes) -> str | None:
             continue
         if not isinstance(text, str) or not isinstance(offset, str | None):
             return UNSURE  # not ASCII: extract() reads it its own way
-        parsed = parse_date(clean_text(text), clean_text(offset) if offset else None)
+        parsed = parse_date(_clean(text), _clean(offset) if offset else None)
         if parsed is not None:
             return as_value(parsed)
     return None
@@ -118,6 +118,12 @@ def _read_ifd(tiff: bytes, order: str, at: int, out: dict[int, object]) -> dict[
             except UnicodeDecodeError:
                 out[tag] = _ODD
     return pointers
+
+
+def _clean(text: str) -> str:
+    """clean_text(text) (as exifread's values are printed), without its per-character pass for
+    the usual short printable value."""
+    return text.strip() if len(text) < 200 and text.isprintable() else clean_text(text)
 
 
 def _iptc(img: Any) -> str | None:

@@ -116,6 +116,8 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
                 batch.store(result)
                 progress.advance()
         else:
+            # Largest first: a long video started last would leave the other workers idle.
+            tasks.sort(key=lambda t: -t.size)
             _run_pool(corpus, tasks, n_workers, batch, progress, cancel)
     except (Cancelled, KeyboardInterrupt):
         report.cancelled = True
