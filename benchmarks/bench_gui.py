@@ -200,8 +200,15 @@ def _stall_round(folder: Path) -> list[JobStall]:
 
 
 def bench_stalls(rounds: int, work: Path) -> list[list[JobStall]]:
+    from PySide6.QtWidgets import QMessageBox
+
     from verifier.gui.app import create_application
 
+    def no_box(box: QMessageBox) -> int:  # offscreen nobody clicks: say it and go on
+        print(f"message box: {box.text()} {box.informativeText()}", file=sys.stderr)
+        return int(QMessageBox.StandardButton.Ok.value)
+
+    QMessageBox.exec = no_box  # type: ignore[method-assign]
     create_application()
     return [_stall_round(work / f"round{n}") for n in range(rounds)]
 
@@ -223,6 +230,7 @@ def main() -> int:
              f"{load_before[0]:.1f} at the start)."]
     with tempfile.TemporaryDirectory(prefix="verifier-bench-gui-") as tmp:
         work = Path(tmp)
+        os.environ.update(_env(work / "home"))  # never the user's settings, corpus or log
         if not args.skip_startup:
             startup = bench_startup(args.rounds, work / "home")
             ours = statistics.median(startup[1][1])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="verifier-views-") as tmp:
+        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+            os.environ[name] = str(Path(tmp) / name.lower())  # not the user's settings
         built = build_case(Path(tmp), video, photo, ARTICLE, corpus_files=[video, photo])
         app = create_application()
         apply_scheme(app, Qt.ColorScheme.Light)
