@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,14 +40,14 @@ from PySide6.QtWidgets import (
 )
 
 from verifier.errors import Cancelled, UserError
-from verifier.forensics.result import LensResult, Region
 from verifier.gui.errors import CANCELLED_TITLE, UNEXPECTED_TITLE, describe
 from verifier.gui.forensics_params import LENS_SPECS, LensSpec, ParamForm, spec
 from verifier.gui.forensics_view import ClonePair, OverlayCanvas
 from verifier.media.timecode import format_timestamp
 from verifier.models import MediaKind
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the lenses (numpy, OpenCV) load in the worker, not at start-up
+    from verifier.forensics.result import LensResult, Region
     from verifier.forensics.source import ForensicInput
     from verifier.gui.main_window import MainWindow
     from verifier.gui.workers import Worker
@@ -100,6 +101,7 @@ def load_source(target: Target, *, progress: Progress, cancel: CancelToken) -> F
     from verifier.forensics import load
 
     assert target.picture is not None
+    _import_lenses()
     try:
         return load(target.picture)
     except UserError as exc:
@@ -389,6 +391,7 @@ class ForensicsPanel(QWidget):
         self.source, self.source_key = source, key  # type: ignore[assignment]
         if self.run is None:
             self.canvas.set_picture(self.source.rgb if self.source else None)
+            self._show_result()  # the lens's note, now that the lenses are imported
 
     def _on_load_error(self, key: tuple[int, str], title: str) -> None:
         if self._loading == key:
@@ -502,7 +505,7 @@ class ForensicsPanel(QWidget):
         lens = spec(run.lens) if run else self.current_spec()
         note = run.result.note if run else _lens_note(lens.name)
         self.note.setText(f"<b>What {html.escape(lens.label)} can and cannot show.</b> "
-                          f"{html.escape(note)}")
+                          + html.escape(note or "(read with the picture)"))
         if run is None:
             self.findings.setHtml(f"<p style='{MUTED}'>Choose a lens and its parameters, then "
                                   f"Run ({RUN_SHORTCUT}). The result is laid over the picture; "
@@ -707,16 +710,20 @@ def _keep_job(case_path: Path, path: Path, result: LensResult, *, progress: Prog
 # ---------------------------------------------------------------- text
 
 
-def _lens_note(name: str) -> str:
-    """The lens module's own note, shown before a run (so it is read before the map)."""
+def _import_lenses() -> None:
+    """Import every lens module (in a worker: they bring numpy and OpenCV), so their notes
+    can be shown before a run."""
     import importlib
 
-    module = {"jpeg": "jpeg", "ela": "ela", "noise": "noise", "clone": "clone",
-              "gradient": "gradient", "pca": "pca", "thumbnail": "thumbnail",
-              "frames": "frames"}.get(name)
-    if module is None:
-        return ""
-    return str(getattr(importlib.import_module(f"verifier.forensics.{module}"), "NOTE", ""))
+    for s in LENS_SPECS:
+        importlib.import_module(f"verifier.forensics.{s.name}")
+
+
+def _lens_note(name: str) -> str:
+    """The lens module's own note, shown before a run (so it is read before the map); empty
+    until a worker has imported the lenses (the window never imports them to start)."""
+    module = sys.modules.get(f"verifier.forensics.{name}")
+    return str(getattr(module, "NOTE", "")) if module is not None else ""
 
 
 def _number(value: object) -> str:

@@ -9,9 +9,8 @@ the window); the loupe reads the picture's own pixels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -23,7 +22,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from verifier.forensics.result import LensMap, Region
+if TYPE_CHECKING:  # numpy, OpenCV and the lenses load with the first picture, not at start-up
+    import numpy as np
+
+    from verifier.forensics.result import LensMap, Region
 
 DISPLAY_MAX_SIDE = 1600
 LOUPE_SIDE = 200  # on-screen pixels
@@ -40,6 +42,8 @@ class ClonePair:
 
 def to_qimage(rgb: np.ndarray) -> QImage:
     """A deep copy of an RGB (or grey) uint8 array as a QImage."""
+    import numpy as np
+
     arr = np.ascontiguousarray(rgb)
     h, w = arr.shape[:2]
     if arr.ndim == 2:
@@ -48,6 +52,9 @@ def to_qimage(rgb: np.ndarray) -> QImage:
 
 
 def display_copy(rgb: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> np.ndarray:
+    import cv2
+    import numpy as np
+
     h, w = rgb.shape[:2]
     factor = min(1.0, max_side / max(h, w))
     if factor >= 1.0:
@@ -132,7 +139,7 @@ class OverlayCanvas(QWidget):
         the picture, 1: the map); a chart map is shown alone."""
         m = self.lens_map
         if m is not None and not m.overlay:
-            return np.ascontiguousarray(m.image)
+            return m.image
         if self.base is None:
             return None
         if m is None:
@@ -142,10 +149,15 @@ class OverlayCanvas(QWidget):
             return self.base
         if self.opacity >= 1.0:
             return coloured
+        import cv2
+
         return cv2.addWeighted(coloured, self.opacity, self.base, 1.0 - self.opacity, 0.0)
 
     def _coloured_map(self, m: LensMap) -> np.ndarray:
+        import cv2
+
         from verifier.forensics.render import map_rgb
+        from verifier.forensics.result import LensMap
 
         assert self.base is not None
         cached = self._coloured.get(m.name)
