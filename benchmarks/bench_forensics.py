@@ -4,8 +4,9 @@
 
 The photo is ../shared/media/exif-samples/jpg/tests/42_IndexError.jpg (4032 x 3024, a real
 phone JPEG with plenty of texture, so clone detection has thousands of keypoints to match).
-Each lens runs on the decoded picture (decoding is timed on its own); every figure is the median of N interleaved rounds (ours and the peer alternate, so a
-busy machine slows both alike). Peers, each the plain way common tools do the same job:
+Each lens runs on the decoded picture (decoding is timed on its own); every figure is the
+median of N interleaved rounds (ours and the peer alternate, so a busy machine slows both
+alike). Peers, each the plain way common tools do the same job:
 
 - ELA: Pillow save at the same quality, ImageChops.difference, scaled by a point table (the
   recipe of most ELA scripts and web tools);
