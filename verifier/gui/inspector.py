@@ -602,12 +602,13 @@ class HistoryPanel(QWidget):
         audit = snapshot.audit if snapshot else []
         if self.only_claim.isChecked() and claim_id is not None:
             audit = [e for e in audit if _about_claim(e.detail, claim_id)]
+        changed = self.audit_model.rows() != audit
         self.audit_model.set_rows(audit)
         total = len(snapshot.audit) if snapshot else 0
         self.audit_label.setText(f"Audit trail ({len(audit)} of {total} events)"
                                  if len(audit) != total else f"Audit trail ({total} events)")
         self._show_status()
-        if audit:
+        if audit and changed:  # the newest event in view; unchanged rows keep the reader's place
             self.audit_view.scrollToBottom()
 
     def show_integrity(self, when: str, problems: list[str]) -> None:
