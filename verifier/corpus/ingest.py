@@ -7,7 +7,9 @@ import logging
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -31,6 +33,9 @@ log = logging.getLogger(__name__)
 # Below this many files to analyse, the pool's start-up is not worth it.
 _POOL_MIN_FILES = 6
 _BATCH_SECONDS = 0.5
+# What this process analyses itself while the workers start (pictures, never a long video).
+_PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff",
+                     ".bmp", ".gif")
 
 
 def default_workers() -> int:
@@ -148,23 +153,47 @@ def _pool_context() -> Any:
 def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, batch: _Batch,
               progress: Progress, cancel: CancelToken) -> None:
     ctx = _pool_context()
+    queue = deque(tasks)  # workers take from the front (largest), this process from the back
+
+    def known(sha: str) -> bool:
+        return _known_current(corpus, sha)
+
+    # The first pool of a process waits for the forkserver's imports and warm-up (about a
+    # second): meanwhile this process analyses small pictures itself.
+    starting = threading.Thread(target=_start_forkserver, args=(ctx,), daemon=True)
+    starting.start()
+    while starting.is_alive() and len(queue) > n_workers * 3 \
+            and queue[-1].path.lower().endswith(_PICTURE_SUFFIXES):
+        cancel.check()
+        batch.store(analyse(queue.pop(), known=known, cancel=cancel.check))
+        progress.advance()
+    starting.join()
     stop = ctx.Event()
     pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=init_worker,
                                initargs=(str(corpus.path.resolve()), stop))
     pending: dict[Future[FileResult], Task] = {}
-    queue = iter(tasks)
     leftover: list[Task] = []
     clean_exit = False
     try:
-        for task in queue:
+        while queue and len(pending) < n_workers * 3:
+            task = queue.popleft()
             pending[pool.submit(analyse, task)] = task
-            if len(pending) >= n_workers * 3:
-                break
+        # Until the first worker delivers, this process goes on with small pictures.
+        warm = False
         while pending:
-            done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            if not warm and queue and queue[-1].path.lower().endswith(_PICTURE_SUFFIXES):
+                done, _ = wait(pending, timeout=0, return_when=FIRST_COMPLETED)
+                if not done:
+                    cancel.check()
+                    batch.store(analyse(queue.pop(), known=known, cancel=cancel.check))
+                    progress.advance()
+                    continue
+            else:
+                done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
             if cancel.cancelled:
                 raise Cancelled()
             for future in done:
+                warm = True
                 task = pending.pop(future)
                 try:
                     result = future.result()
@@ -174,11 +203,12 @@ def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, batch: _Batch,
                     log.warning("worker processes failed; continuing in this process")
                     leftover = [task, *pending.values(), *queue]
                     pending.clear()
+                    queue.clear()
                     break
                 batch.store(result)
                 progress.advance()
-                nxt = next(queue, None)
-                if nxt is not None:
+                if queue:
+                    nxt = queue.popleft()
                     pending[pool.submit(analyse, nxt)] = nxt
         clean_exit = True
     finally:
@@ -189,9 +219,23 @@ def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, batch: _Batch,
         pool.shutdown(wait=True, cancel_futures=not clean_exit)
     for task in leftover:
         cancel.check()
-        batch.store(analyse(task, known=lambda sha: _known_current(corpus, sha),
-                            cancel=cancel.check))
+        batch.store(analyse(task, known=known, cancel=cancel.check))
         progress.advance()
+
+
+def _start_forkserver(ctx: Any) -> None:
+    """Returns once the forkserver is up (preloaded, warm): it forks a process that does
+    nothing."""
+    try:
+        process = ctx.Process(target=_nothing)
+        process.start()
+        process.join()
+    except Exception:  # the pool will meet the same trouble and say so
+        log.debug("forkserver start failed", exc_info=True)
+
+
+def _nothing() -> None:
+    pass
 
 
 class _Batch:
