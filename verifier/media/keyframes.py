@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,7 +214,10 @@ class _Saver:
         pdq, pdq_quality = pdq_hash(work_image(rgb))
         path = self.out_dir / f"keyframe_{job.frame_index:07d}.png"
         thumb_path = path.with_name(f"keyframe_{job.frame_index:07d}.thumb.jpg")
-        img.save(path, format="PNG", compress_level=self.params.png_compress_level)
+        # Run-length matching in zlib: on video frames (after PNG's row filters) faster than
+        # the default strategy at level 1 and the files a little smaller; still lossless.
+        img.save(path, format="PNG", compress_level=self.params.png_compress_level,
+                 compress_type=zlib.Z_RLE)
         self.written.append(path)
         thumb = img.copy()
         thumb.thumbnail((self.params.thumb_size, self.params.thumb_size))
@@ -342,7 +346,8 @@ def extract_keyframes(
     total = info.frames or (round(info.duration * fps) if info.duration else None)
     progress.start(None if fast else total,
                    f"{'Preview' if fast else 'Keyframes'} of {video.name}")
-    reader = VideoReader(video, keyframes_only=fast, prefetch=8)
+    reader = VideoReader(video, keyframes_only=fast, prefetch=4,
+                         prepare=None if fast else grid_yuv)
     saver = _Saver(out_dir, params)
     try:
         if fast:
@@ -389,7 +394,7 @@ def _full(reader: VideoReader, saver: _Saver, params: KeyframeParams, fps: float
     for decoded in reader:
         cancel.check()
         frame = decoded.frame
-        y, u, v = grid_yuv(frame)
+        y, u, v = decoded.prepared
         feat = Features(decoded.index, decoded.time, y, u, v, sp)
         selector.add(detector.push(feat))
         if feat.blank:
