@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import ARTICLE, shared_file
@@ -192,7 +193,8 @@ def test_clone_pairs_are_drawn_where_the_copy_is_and_the_magnifier_equalises(
     panel.equalize.setChecked(True)
     equalised = canvas.loupe_image(point)
     assert plain is not None and equalised is not None
-    assert plain.shape == equalised.shape and plain.shape[0] == 40 * 5
+    assert plain.shape == equalised.shape
+    assert plain.shape[0] == max(4, round(canvas.loupe_side() / 5)) * 5
     assert int(np.ptp(equalised)) >= int(np.ptp(plain))
     assert float(equalised.std()) > float(plain.std())
 
@@ -288,3 +290,25 @@ def test_a_damaged_picture_gives_a_readable_error(qtbot: QtBot, photo_window: Ma
     assert "DSCN0010.jpg" in box.informative and item.sha256 not in box.everything
     assert "Traceback" not in box.everything
     assert item.sha256 not in panel.status.text()
+
+
+def test_every_control_has_a_tooltip_and_the_shortcuts_are_listed(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLabel, QSlider
+
+    from verifier.gui.shortcuts import shortcut_rows
+
+    panel = window.inspector.forensics
+    controls = [w for w in panel.findChildren(QWidget)
+                if isinstance(w, QAbstractButton | QComboBox | QSlider | QAbstractSpinBox)
+                or (isinstance(w, QLabel) and w.parent() is not None
+                    and not isinstance(w.parent(), QAbstractSpinBox | QComboBox))]
+    assert len(controls) > 20
+    untipped = [type(w).__name__ + ":" + (w.text() if isinstance(w, QLabel | QAbstractButton)
+                                         else w.objectName()) for w in controls
+                if not w.toolTip()]
+    assert untipped == []
+    rows = {r.action: r for r in shortcut_rows(window)}
+    assert rows["Forensics"].keys == "Ctrl+Shift+X" and rows["Forensics"].group == "Media"
+    assert rows["Run forensic lens"].keys == "F9"
+    window.forensics_actions.open_tab.trigger()
+    assert window.inspector.currentWidget() is panel

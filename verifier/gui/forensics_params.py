@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -114,22 +114,21 @@ class ParamForm(QWidget):
         super().__init__(parent)
         self.lens = lens
         self.widgets: dict[str, QWidget] = {}
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setHorizontalSpacing(8)
-        form.setVerticalSpacing(2)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        for p in lens.params:
+        # Two parameters a row: the inspector is narrow and the picture needs the height.
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(2)
+        for n, p in enumerate(lens.params):
             widget = _widget(p)
             widget.setToolTip(p.tip)
             label = QLabel(p.label)
             label.setToolTip(p.tip)
-            form.addRow(label, widget)
+            row, column = divmod(n, 2)
+            grid.addWidget(label, row, column * 2)
+            grid.addWidget(widget, row, column * 2 + 1)
             self.widgets[p.name] = widget
-        if not lens.params:
-            none = QLabel("This lens has no parameters.")
-            none.setToolTip(lens.tip)
-            form.addRow(none)
+        grid.setColumnStretch(4, 1)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
-    QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -134,6 +133,8 @@ class ForensicsPanel(QWidget):
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setToolTip("What the lenses look at: the photo, or the video's keyframe "
+                              "shown large (choose another in the filmstrip)")
 
         self.lens = QComboBox()
         for s in LENS_SPECS:
@@ -161,17 +162,16 @@ class ForensicsPanel(QWidget):
         top.addWidget(self.cancel_button)
         top.addWidget(self.keep_button)
 
-        self.params = QStackedWidget()
+        # Only the chosen lens's form is shown (a stack would keep the tallest one's height).
+        self.params = QWidget()
+        params_layout = QVBoxLayout(self.params)
+        params_layout.setContentsMargins(0, 0, 0, 0)
         self.forms: dict[str, ParamForm] = {}
         for s in LENS_SPECS:
             form = ParamForm(s)
+            form.hide()
             self.forms[s.name] = form
-            self.params.addWidget(form)
-        self.params.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.lens_tip = QLabel()
-        self.lens_tip.setWordWrap(True)
-        self.lens_tip.setStyleSheet(MUTED)
-        self.lens_tip.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            params_layout.addWidget(form)
 
         self.canvas = OverlayCanvas()
         self.canvas.setToolTip("The picture with the lens's map over it; move the opacity slider "
@@ -186,8 +186,8 @@ class ForensicsPanel(QWidget):
         self.opacity.setToolTip("Opacity of the map over the picture: 0 shows the picture, "
                                 "100 the map alone")
         self.opacity.valueChanged.connect(self._on_opacity)
-        self.opacity_label = QLabel(f"{DEFAULT_OPACITY}%")
-        self.opacity_label.setMinimumWidth(34)
+        self.opacity_label = QLabel(f"{DEFAULT_OPACITY}% map")
+        self.opacity_label.setMinimumWidth(self.opacity_label.sizeHint().width() + 8)
         self.opacity_label.setToolTip(self.opacity.toolTip())
         maps_row = QHBoxLayout()
         maps_row.setSpacing(4)
@@ -197,6 +197,7 @@ class ForensicsPanel(QWidget):
         maps_row.addWidget(self.map_choice, 2)
         picture_label = QLabel("Picture")
         picture_label.setToolTip(self.opacity.toolTip())
+        maps_row.addSpacing(6)
         maps_row.addWidget(picture_label)
         maps_row.addWidget(self.opacity, 2)
         maps_row.addWidget(self.opacity_label)
@@ -254,7 +255,10 @@ class ForensicsPanel(QWidget):
         self.note.setTextFormat(Qt.TextFormat.RichText)
         self.note.setFrameShape(QFrame.Shape.StyledPanel)
         self.note.setStyleSheet("#forensicsNote { background-color:#fffbeb; color:#3f3f46; "
-                                "border:1px solid #f59e0b; border-radius:3px; padding:4px }")
+                                "border:1px solid #f59e0b; border-radius:3px; padding:3px }")
+        small = self.note.font()
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
+        self.note.setFont(small)
         self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
         self.note.setToolTip("What this lens can and cannot show: read it before drawing a "
                              "conclusion from the map")
@@ -263,6 +267,7 @@ class ForensicsPanel(QWidget):
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setToolTip("The lens running, or why it could not run")
         self.findings = QTextBrowser()
         self.findings.setOpenLinks(False)
         self.findings.setToolTip("The lens's findings in plain sentences (most telling first) "
@@ -292,7 +297,6 @@ class ForensicsPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(top)
         layout.addWidget(self.params)
-        layout.addWidget(self.lens_tip)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.note)
@@ -514,11 +518,13 @@ class ForensicsPanel(QWidget):
                 self.status.clear()
             self.canvas.set_map(None)
         else:
-            self.findings.setHtml(result_html(run.result))
             what = f"the video {run.target.name}" if run.lens == "frames" else run.target.what
-            self.status.setText(f"<span style='{MUTED}'>{html.escape(lens.label)} on "
-                                f"{html.escape(what)} · {_params_text(run.result.parameters)}"
-                                "</span>")
+            self.findings.setHtml(
+                f"<p style='margin:0 0 4px 0; {MUTED}'>{html.escape(lens.label)} on "
+                f"{html.escape(what)} · {_params_text(run.result.parameters)}</p>"
+                + result_html(run.result))
+            if not self.error:
+                self.status.clear()
             self._on_map_changed()
         self._update_buttons()
 
@@ -553,7 +559,7 @@ class ForensicsPanel(QWidget):
         self.opacity_label.setEnabled(on)
 
     def _on_opacity(self, value: int) -> None:
-        self.opacity_label.setText(f"{value}%")
+        self.opacity_label.setText(f"{value}% map")
         self.canvas.set_opacity(value)
 
     def _on_loupe(self, *_: object) -> None:
@@ -565,9 +571,8 @@ class ForensicsPanel(QWidget):
 
     def _on_lens_changed(self, *_: object) -> None:
         lens = self.current_spec()
-        self.params.setCurrentWidget(self.forms[lens.name])
-        self.params.setVisible(bool(lens.params))
-        self.lens_tip.setText(lens.tip)
+        for name, form in self.forms.items():
+            form.setVisible(name == lens.name and bool(lens.params))
         self.lens.setToolTip(lens.tip)
         if self.run is None:
             self._show_result()

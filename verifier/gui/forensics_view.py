@@ -267,13 +267,17 @@ class OverlayCanvas(QWidget):
 
         if self.picture is None:
             return None
-        side = max(4, round(LOUPE_SIDE / self.loupe_zoom))
+        side = max(4, round(self.loupe_side() / self.loupe_zoom))
         x, y = point
         h, w = self.picture.shape[:2]
         x0 = min(max(0, x - side // 2), max(0, w - side))
         y0 = min(max(0, y - side // 2), max(0, h - side))
         return magnify(self.picture, x0, y0, side, side, zoom=self.loupe_zoom,
                        equalize=self.loupe_equalize)
+
+    def loupe_side(self) -> int:
+        """The loupe's on-screen size: LOUPE_SIDE, at most half the smaller side of the view."""
+        return int(max(64, min(LOUPE_SIDE, min(self.width(), self.height()) // 2)))
 
     def _paint_loupe(self, painter: QPainter) -> None:
         assert self._mouse is not None
@@ -284,7 +288,7 @@ class OverlayCanvas(QWidget):
         if crop is None:
             return
         image = to_qimage(crop)
-        side = LOUPE_SIDE
+        side = self.loupe_side()
         x = self._mouse.x() + 16
         y = self._mouse.y() + 16
         if x + side > self.width():
