@@ -141,6 +141,13 @@ def test_ela_over_a_real_photo_kept_as_evidence_and_offered_in_the_verdict_edito
         assert all(Path(m.path).is_file() for m in record.maps)
         events = [e for e in case.audit_trail() if e.action == "forensics.saved"]
         assert [e.detail["forensics_id"] for e in events] == [record.id]
+        # ... and the report shows it, with its note.
+        from verifier.services import export_report
+
+        out = Path(window.snapshot.path).with_suffix(".html")
+        export_report(case, "html", out)
+        page = out.read_text(encoding="utf-8")
+        assert f'id="forensics-{record.id}"' in page and "photoshopped" in page
 
     # The verdict editor of a claim about this photo offers it under Forensic results.
     claim = next(c for c in window.snapshot.claims if c.media_id == photo)
