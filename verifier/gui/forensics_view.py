@@ -63,6 +63,28 @@ def display_copy(rgb: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> np.ndarra
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
+def colour_maps(maps: tuple[LensMap, ...] | list[LensMap],
+                base_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Each overlay map coloured and sized to the display copy (work for a worker thread: a
+    12 Mpx map takes about 100 ms)."""
+    import cv2
+
+    from verifier.forensics.render import map_rgb
+    from verifier.forensics.result import LensMap
+
+    h, w = base_shape[:2]
+    out = {}
+    for m in maps:
+        if not m.overlay:
+            continue
+        image = m.image
+        # Shrink large maps smoothly first (nearest on a 12 Mpx map aliases), then colour.
+        if image.shape[0] > h and image.shape[1] > w:
+            image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+        out[m.name] = map_rgb(LensMap(m.name, image, m.caption, m.overlay), (w, h))
+    return out
+
+
 class OverlayCanvas(QWidget):
     """Fits the composite into the widget; set_picture, then set_map; set_opacity 0..100."""
 
@@ -90,9 +112,12 @@ class OverlayCanvas(QWidget):
 
     # ------------------------------------------------------------ content
 
-    def set_picture(self, rgb: np.ndarray | None, message: str = "") -> None:
+    def set_picture(self, rgb: np.ndarray | None, message: str = "", *,
+                    base: np.ndarray | None = None) -> None:
+        """The picture at full size; base is its display copy when a worker made it."""
         self.picture = rgb
-        self.base = display_copy(rgb) if rgb is not None else None
+        self.base = base if base is not None else display_copy(rgb) if rgb is not None \
+            else None
         self.lens_map = None
         self.regions, self.pairs = (), ()
         self._coloured = {}
@@ -102,6 +127,12 @@ class OverlayCanvas(QWidget):
     def set_message(self, message: str) -> None:
         self.message = message
         self.update()
+
+    def add_coloured(self, coloured: dict[str, np.ndarray]) -> None:
+        """Maps already coloured at the display size (colour_maps, in a worker)."""
+        if self.base is not None:
+            shape = self.base.shape[:2]
+            self._coloured.update({k: v for k, v in coloured.items() if v.shape[:2] == shape})
 
     def set_map(self, lens_map: LensMap | None, regions: tuple[Region, ...] = (),
                 pairs: tuple[ClonePair, ...] = ()) -> None:
@@ -154,20 +185,10 @@ class OverlayCanvas(QWidget):
         return cv2.addWeighted(coloured, self.opacity, self.base, 1.0 - self.opacity, 0.0)
 
     def _coloured_map(self, m: LensMap) -> np.ndarray:
-        import cv2
-
-        from verifier.forensics.render import map_rgb
-        from verifier.forensics.result import LensMap
-
         assert self.base is not None
         cached = self._coloured.get(m.name)
         if cached is None:
-            h, w = self.base.shape[:2]
-            image = m.image
-            # Shrink large maps smoothly first (nearest on a 12 Mpx map aliases), then colour.
-            if image.shape[0] > h and image.shape[1] > w:
-                image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
-            cached = map_rgb(LensMap(m.name, image, m.caption, m.overlay), (w, h))
+            cached = colour_maps([m], self.base.shape)[m.name]
             self._coloured[m.name] = cached
         return cached
 
