@@ -123,6 +123,7 @@ def make_table(model: ListTableModel[Any], *, sortable: bool = False,
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header = view.horizontalHeader()
     header.setHighlightSections(False)
+    header.setResizeContentsPrecision(200)  # widths from 200 rows: a long table refits fast
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(stretch_column is None)
     view.setSortingEnabled(sortable)
@@ -540,6 +541,7 @@ class HistoryPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._scroll_pending = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.verdicts_label = section_label("Verdict history")
@@ -609,7 +611,19 @@ class HistoryPanel(QWidget):
                                  if len(audit) != total else f"Audit trail ({total} events)")
         self._show_status()
         if audit and changed:  # the newest event in view; unchanged rows keep the reader's place
+            self._scroll_pending = True
+            self._scroll_to_newest()
+
+    def _scroll_to_newest(self) -> None:
+        # Wrapped rows are measured one by one to scroll: done when the tab is shown, not for
+        # every refresh behind another tab (it cost tens of ms on each job's result).
+        if self._scroll_pending and self.audit_view.isVisible():
+            self._scroll_pending = False
             self.audit_view.scrollToBottom()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._scroll_to_newest()
 
     def show_integrity(self, when: str, problems: list[str]) -> None:
         """The result of Case ▸ Verify integrity…"""
