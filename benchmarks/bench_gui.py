@@ -171,6 +171,7 @@ def _stall_round(folder: Path) -> list[JobStall]:
         return window.job is None and not window.background_busy()
 
     manager = open_corpus_manager(window, modal=False)
+    _wait_until(lambda: not manager.busy())  # it first reads the window's corpus, if any
     manager.create_new(folder / "corpus.sqlite")
     _wait_until(lambda: not manager.busy())
     files = sum(1 for p in PHOTO_FOLDER.rglob("*") if p.is_file())
