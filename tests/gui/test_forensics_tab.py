@@ -224,6 +224,13 @@ def test_a_video_keyframe_and_the_whole_video(qtbot: QtBot, window: MainWindow,
     with Image.open(keyframe.path) as frame:
         assert result.image_size == frame.size
     assert result.parameters["block"] == 16 and panel.opacity.isEnabled()
+    # Kept, it is recorded as the keyframe's.
+    with qtbot.waitSignal(window.job_done, timeout=JOB_TIMEOUT):
+        panel.keep_button.click()
+    with CaseStore.open(built_case.case_path) as case:
+        (record,) = case.forensic_results(built_case.video_id)
+    assert record.id == panel.kept_id and record.lens == "noise"
+    assert record.source.startswith("keyframe at") and record.time == pytest.approx(keyframe.time)
 
     # Another keyframe is another picture: the result is dropped.
     view.show_keyframe(0)

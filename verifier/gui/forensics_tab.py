@@ -624,7 +624,8 @@ class ForensicsPanel(QWidget):
         case_path = win.snapshot.path
         job = functools.partial(_keep_job, case_path, path, run.result)
         try:
-            worker = win.start_job(job, f"Keeping the {run.lens} result", self._on_kept,
+            worker = win.start_job(job, f"Keeping the {run.lens} result",
+                                   functools.partial(self._on_kept, run),
                                    error_context="Could not keep the result in the case",
                                    on_end=self._on_keep_finished)
         except UserError as exc:
@@ -634,14 +635,13 @@ class ForensicsPanel(QWidget):
         self._update_buttons()
         return worker
 
-    def _on_kept(self, records: object) -> None:
+    def _on_kept(self, run: LensRun, records: object) -> None:
         stored = records if isinstance(records, list) else []
         if not stored:
             return
         record = stored[0]
         win = self.window_
-        same = self.run is not None and self.target is not None
-        if same:
+        if self.run is run:  # else another result is shown by now: it is not kept
             self.kept_id = record.id
         if win is not None:
             win.reload()
