@@ -14,8 +14,11 @@ RGB (rotation applied) and saved as lossless PNG with a JPEG thumbnail.
 
 Memory is bounded: a window of small frames (about six seconds of 64x36), the candidate frames
 of the last four seconds (the shot detector decides that late, for dissolves) and the best
-candidate of the current segment, never the whole video. Saving runs in one worker thread
-beside the decoder (zlib and JPEG encoding release the GIL), through a queue of four.
+candidate of the current segment, never the whole video. Three threads share the work: one
+drives the decoder and makes each frame's detection grid as soon as it is decoded (FFmpeg and
+OpenCV release the GIL), four frames ahead of this one, which detects and chooses; saving runs
+in a third (zlib and JPEG encoding release the GIL too), through a queue of four. Every frame is
+decoded in full (loop filter included), so saved pictures and hashes are the exact frames.
 
 `fast=True` decodes only the stream's I-frames (the encoder's choice, not the shots): a preview
 filmstrip in seconds. Its keyframes have kind "preview" and shot -1, and it returns no shots.
