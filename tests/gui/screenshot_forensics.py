@@ -2,7 +2,7 @@
 
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python tests/gui/screenshot_forensics.py \
         [--out /tmp/verifier-forensics.png] [--size 1366x768] [--lens ela|noise|jpeg|clone|...]
-        [--map N] [--opacity 0-100] [--cloned] [--photo RELATIVE_PATH] [--loupe X,Y]
+        [--map N] [--opacity 0-100] [--cloned] [--photo RELATIVE_PATH] [--loupe X,Y] [--dark]
 
 Builds a case with `verifier check` on a real photo from ../shared/media (DSCN0010.jpg by
 default; never copied into the repo) and the real article, opens the Forensics tab, runs the
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cloned", action="store_true")
     parser.add_argument("--photo", default=PHOTO)
     parser.add_argument("--loupe", default="", help="X,Y: show the magnifier there")
+    parser.add_argument("--dark", action="store_true", help="the dark palette")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     photo = SHARED / "media" / args.photo
@@ -72,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         case = check(str(source), str(ARTICLE), Path(tmp) / "report.html",
                      case_path=Path(tmp) / "forensics.vcase").case_path
         app = create_application()
+        if args.dark:
+            from verifier.gui.palette import apply_scheme
+
+            apply_scheme(app, Qt.ColorScheme.Dark)
         window = MainWindow()
         width, height = (int(v) for v in args.size.split("x"))
         window.resize(width, height)
