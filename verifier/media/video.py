@@ -103,9 +103,9 @@ def shrink(plane: np.ndarray, width: int, height: int | None = None) -> np.ndarr
     k = max(1, w // max(width, 1))
     if k >= 8:
         # A 4x4 lattice of pixels per output pixel (centred nearest samples), then averaged:
-        # within half a grey level of a full area average, reading a fifth of the rows or
-        # fewer (the cost is fetching the decoded picture from memory). Where the ratio is an
-        # odd whole number (720p to 64x36) the samples are the bilinear ones exactly.
+        # as close to a full area average as the bilinear samples used before, reading a
+        # fifth of the rows or fewer (the cost is fetching the decoded picture from memory).
+        # Where the ratio is an odd whole number (720p to 64x36) they are the same samples.
         hh, ww = max(1, h // k), max(1, w // k)
         mid = cv2.resize(plane, (ww * 4, hh * 4), interpolation=cv2.INTER_NEAREST_EXACT)
         small = cv2.resize(mid, (ww, hh), interpolation=cv2.INTER_AREA)
