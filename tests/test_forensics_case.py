@@ -147,3 +147,20 @@ def test_lenses_on_a_case_media_item_and_saving_them(template: Path, tmp_path: P
         evidence = forensic_evidence(record)
         assert (evidence.kind, evidence.ref) == ("forensic", f"forensics {record.id}")
         assert case.forensic_result(record.id or 0).maps[0].sha256 == record.maps[0].sha256
+
+
+def test_cli_bad_input_is_one_error_line(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    data = shared_file(PHOTO).read_bytes()
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[: len(data) // 3])
+    for argv, expected in (
+            ((cut, "--out", tmp_path), f"{cut}: not a readable image (the file is truncated"),
+            ((tmp_path / "missing.jpg", "--out", tmp_path), "no such file"),
+            ((shared_file(PHOTO), "--save"), "--save: needs --case CASE"),
+            ((shared_file(PHOTO), "--lens", "frames", "--out", tmp_path),
+             "is an image; the frames lens needs a video")):
+        result = run_cli(capsys, "forensics", *argv)
+        assert result.rc == 2, (argv, result.err)
+        assert len(result.err_lines) == 1 and expected in result.err, result.err
+    assert not list(tmp_path.glob("*.png"))  # nothing written for refused input
