@@ -164,3 +164,12 @@ def test_cli_bad_input_is_one_error_line(tmp_path: Path,
         assert result.rc == 2, (argv, result.err)
         assert len(result.err_lines) == 1 and expected in result.err, result.err
     assert not list(tmp_path.glob("*.png"))  # nothing written for refused input
+
+
+def test_a_saved_result_can_be_cited_by_its_number() -> None:
+    from verifier.services import parse_evidence_item
+
+    item = parse_evidence_item("forensic:7=ghost at the sign")
+    assert (item.kind, item.ref, item.note) == ("forensic", "forensics 7", "ghost at the sign")
+    assert parse_evidence_item("forensic:forensics 7").ref == "forensics 7"
+    assert parse_evidence_item("forensic:ELA by hand").ref == "ELA by hand"

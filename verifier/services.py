@@ -337,7 +337,10 @@ def parse_evidence_item(text: str) -> EvidenceItem:
         ref, _, note = rest.partition(" = ")
     else:
         ref, _, note = rest.partition("=")
-    return EvidenceItem(kind, ref.strip(), note.strip())
+    ref = ref.strip()
+    if kind == "forensic" and ref.isdigit():  # forensic:3 is saved forensic result 3
+        ref = f"forensics {ref}"
+    return EvidenceItem(kind, ref, note.strip())
 
 
 def keyframes_of(video: Path, out_dir: Path, *, fast: bool = False,
