@@ -133,7 +133,7 @@ def run(args: argparse.Namespace, bar: Progress = NULL_PROGRESS,
                 record = by_lens.get(entry["lens"])
                 if record is not None:
                     entry["saved_id"] = record.id
-                    entry["evidence_ref"] = f"forensic:{record.evidence_ref}"
+                    entry["evidence_ref"] = f"forensic:{record.id}"
     finally:
         if case is not None:
             case.close()
