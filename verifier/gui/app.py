@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from verifier import APP_NAME, __version__
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 ORGANIZATION = "verifier"
 DEFAULT_SIZE = (1400, 900)
+SCHEME_NOTE = ("The system's colour scheme changed: the window follows it; restart the workbench "
+               "for every pane to take the new colours.")
 WARM_UP_DELAY_MS = 300  # after the first paint: the analysis modules load in the background
 _IMPORTED_AT = time.monotonic()  # the fallback origin where the process start is unknown
 
@@ -89,6 +92,10 @@ def run_gui(case_path: Path | None, demo: bool, *, measure_startup: bool = False
     app = create_application()
     follow_system(app)
     window = MainWindow()
+    hints = QGuiApplication.styleHints()
+    if hints is not None:  # the palette follows at once; colours set when a pane was made do not
+        hints.colorSchemeChanged.connect(
+            lambda _scheme: window.statusBar().showMessage(SCHEME_NOTE, 20_000))
     hook = ExceptionHook(lambda: window)
     hook.install()
     try:
