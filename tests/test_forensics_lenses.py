@@ -295,3 +295,17 @@ def test_a_regularly_repeated_pattern_is_not_a_clone() -> None:
     # A real photo of a framed painting: ornaments and lights repeat along a row.
     result = run_lens("clone", load(shared_file("exif-samples/jpg/tests/42_IndexError.jpg")))
     assert result.numbers["matches"] > 0 and result.numbers["groups"] == 0
+
+
+def test_ghost_of_a_paste_off_the_grid_needs_the_shift_search(tmp_path: Path) -> None:
+    base, other = _photo(BASE, 384, 512), _photo(OTHER, 384, 512)
+    patch = _decoded(_jpeg(other, 60))[64:160, 64:192]
+    x, y = 203, 130  # not a multiple of 8: the patch's own grid is off the picture's
+    base[y: y + 96, x: x + 128] = patch
+    path = tmp_path / "offgrid.jpg"
+    path.write_bytes(_jpeg(base, 92))
+    src = load(path)
+    shifted = run_lens("jpeg", src, {"ghost_qualities": (50, 60, 70), "ghost_shifts": 64})
+    assert shifted.parameters["ghost_shifts"] == 64
+    assert shifted.regions and _inside(shifted.regions[0], (x, y, 128, 96)) > 0.6, \
+        shifted.findings

@@ -41,6 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="noise: block size of the level map (default 32)")
     g.add_argument("--ghost-qualities", default="50:95:5", metavar="FROM:TO:STEP|Q,Q,...",
                    help="jpeg: qualities of the ghost maps (default 50:95:5)")
+    g.add_argument("--ghost-shifts", type=int, choices=(1, 4, 16, 64), default=1,
+                   help="jpeg: 8x8 grid offsets tried per ghost quality (default 1: pastes "
+                        "lined up with the picture's grid; 64 finds any paste, 64x slower)")
     g.add_argument("--clone-detector", choices=("sift", "orb"), default="sift",
                    help="clone: keypoints (default sift; orb is faster, coarser)")
     g.add_argument("--clone-max-side", type=int, default=1600, metavar="PX",
@@ -71,7 +74,8 @@ def lens_params(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return {
         "ela": {"quality": args.ela_quality, "scale": args.ela_scale},
         "noise": {"block": args.noise_block},
-        "jpeg": {"ghost_qualities": parse_qualities(args.ghost_qualities)},
+        "jpeg": {"ghost_qualities": parse_qualities(args.ghost_qualities),
+                 "ghost_shifts": args.ghost_shifts},
         "clone": {"detector": args.clone_detector, "max_side": args.clone_max_side,
                   "min_pairs": args.clone_min_pairs},
         "frames": {"duplicate_level": args.frames_duplicate_level},

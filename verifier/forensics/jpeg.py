@@ -36,6 +36,12 @@ from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progr
 
 NAME = "jpeg"
 GHOST_BLOCK = 16
+GHOST_DARK = 0.3  # a block is dark when its relative change is under this share of the median
+GHOST_MIN_BLOCKS = 6
+# Grid offsets tried per quality (1, 4, 16 or 64): a pasted JPEG shows a ghost only where its
+# own 8x8 grid is matched exactly, so 64 finds any paste at 64 times the cost of 1 (which finds
+# pastes lined up with the picture's grid).
+DEFAULT_GHOST_SHIFTS = 1
 DEFAULT_GHOST_QUALITIES = tuple(range(50, 100, 5))
 # Low-frequency AC positions: the most populated histograms.
 _POSITIONS = ((0, 1), (1, 0), (1, 1), (0, 2), (2, 0), (1, 2), (2, 1), (2, 2), (0, 3), (3, 0),
@@ -56,14 +62,15 @@ NOTE = (
 
 
 def jpeg_lens(src: ForensicInput, *, ghost_qualities: tuple[int, ...] = DEFAULT_GHOST_QUALITIES,
-              progress: Progress = NULL_PROGRESS,
+              ghost_shifts: int = DEFAULT_GHOST_SHIFTS, progress: Progress = NULL_PROGRESS,
               cancel: CancelToken = NEVER_CANCELLED) -> LensResult:
     """Tables, quality, known-table matches, double-compression indicators and ghost maps."""
     numbers: dict[str, float | int | str | bool | None] = {}
     findings: list[str] = []
     details: dict[str, object] = {}
     qualities = tuple(sorted({int(min(max(q, 1), 100)) for q in ghost_qualities}))
-    params = {"ghost_qualities": list(qualities), "ghost_block": GHOST_BLOCK}
+    params = {"ghost_qualities": list(qualities), "ghost_block": GHOST_BLOCK,
+              "ghost_shifts": ghost_shifts}
     file_quality: int | None = None
     if src.is_jpeg and src.data is not None:
         info = jpeg_tables.parse(src.data)
@@ -104,7 +111,8 @@ def jpeg_lens(src: ForensicInput, *, ghost_qualities: tuple[int, ...] = DEFAULT_
                         "statistics to read; the ghost maps below compare saves of the "
                         "decoded picture only.")
     maps, regions, ghost_numbers, ghost_findings = jpeg_ghost(
-        src.rgb, qualities, file_quality=file_quality, progress=progress, cancel=cancel)
+        src.rgb, qualities, file_quality=file_quality, shifts=ghost_shifts, progress=progress,
+        cancel=cancel)
     numbers.update(ghost_numbers)
     findings.extend(ghost_findings)
     return LensResult(NAME, params, tuple(maps), numbers, tuple(findings), NOTE, src.size,
@@ -180,50 +188,71 @@ def grid_offset(luma: np.ndarray) -> dict[str, int | float | bool | None]:
 
 
 def jpeg_ghost(rgb: np.ndarray, qualities: tuple[int, ...], *, file_quality: int | None = None,
+               shifts: int = 1,
                progress: Progress = NULL_PROGRESS, cancel: CancelToken = NEVER_CANCELLED,
                ) -> tuple[list[LensMap], list[Region], dict[str, float | int | str | bool | None],
                           list[str]]:
     """Ghost maps (one per quality, 16x16 blocks: dark = changes little when saved at q) and
     the regions that are dark at one quality while textured surroundings are not."""
     gray = to_gray(rgb)
+    step = {1: 8, 4: 4, 16: 2, 64: 1}.get(shifts, 8)
+    offsets = [(dy, dx) for dy in range(0, 8, step) for dx in range(0, 8, step)]
     texture = block_mean(np.abs(gray.astype(np.float32) - block_mean_full(gray)), GHOST_BLOCK)
     textured = texture > 2.0
+    if not textured.any():
+        offsets = offsets[:1]  # nothing can show a ghost: the maps alone
     maps: list[LensMap] = []
-    best: tuple[float, int, Region] | None = None
-    ratios: dict[int, np.ndarray] = {}
-    progress.start(len(qualities), "JPEG ghost maps")
+    best: tuple[float, int, tuple[int, int], Region] | None = None
+    ratios: dict[tuple[int, tuple[int, int]], np.ndarray] = {}
+    progress.start(len(qualities) + 1, "JPEG ghost maps")
+    # Each block's change at a quality well below the range is its own yardstick: smooth
+    # content changes little at every quality (no ghost), while a region once saved at q1
+    # changes normally below q1 and little from q1 up.
+    ref_q = max(5, min(qualities) - 20)
+    references = {off: _ghost_error(gray, ref_q, off) + 1.0 for off in offsets}
+    progress.advance()
     for q in qualities:
         cancel.check()
         # Luminance only: its quantization carries the ghost, and a grey JPEG round trip is
         # about three times cheaper than a colour one.
-        diff = cv2.absdiff(gray, _recompress_gray(gray, q)).astype(np.float32)
-        err = block_mean(cv2.multiply(diff, diff), GHOST_BLOCK)
-        maps.append(LensMap(f"ghost_q{q}", stretch(err, percentile=99.0),
+        errors = {off: _ghost_error(gray, q, off) for off in offsets}
+        shown = np.minimum.reduce(list(errors.values()))
+        maps.append(LensMap(f"ghost_q{q}", stretch(shown, percentile=99.0),
                             f"Luminance saved again at quality {q}: dark blocks changed little "
                             f"(were perhaps saved at about {q} before); flat areas are always "
                             "dark."))
         progress.advance()
         if file_quality is not None and q >= file_quality - 7:
             continue  # near the file's own quality everything recompresses cleanly
-        if not textured.any():
-            continue
-        ratio = err / max(float(np.median(err[textured])), 1e-6)
-        ratios[q] = ratio
-        low = np.where(textured, 1.0 - np.clip(ratio, 0, 1), 0.0)
-        for r in outlier_regions(low, GHOST_BLOCK, threshold=0.7, label=f"ghost at q{q}",
-                                 min_blocks=6, limit=1, valid=textured):
-            if best is None or r.score > best[0]:
-                best = (r.score, q, r)
+        # Each grid offset on its own: a paste shows where the offset matches its grid, against
+        # a background that is uniformly off the grid there (or on it, at offset 0).
+        for off in offsets:
+            with np.errstate(invalid="ignore"):  # inf / inf where the shifted grid is off
+                relative = errors[off] / references[off]
+            valid = textured & np.isfinite(relative)
+            if not valid.any():
+                continue
+            ratio = relative / max(float(np.median(relative[valid])), 1e-6)
+            ratios[(q, off)] = ratio.astype(np.float16)
+            low = np.where(valid, 1.0 - np.clip(np.nan_to_num(ratio, nan=1.0), 0, 1), 0.0)
+            for r in outlier_regions(low, GHOST_BLOCK, threshold=1.0 - GHOST_DARK,
+                                     label=f"ghost at q{q}", min_blocks=GHOST_MIN_BLOCKS,
+                                     limit=1, valid=valid):
+                if best is None or r.score > best[0]:
+                    best = (r.score, q, off, r)
     numbers: dict[str, float | int | str | bool | None] = {"ghost_quality": None}
     findings: list[str] = []
     regions: list[Region] = []
     if best is not None:
-        _score, q, region = best
+        _score, q, off, region = best
         # A region saved at q1 stays dark at every quality from about q1 up: the lowest
         # quality at which it is dark is the best guess of q1.
         box = (slice(region.y // GHOST_BLOCK, (region.y + region.h) // GHOST_BLOCK),
                slice(region.x // GHOST_BLOCK, (region.x + region.w) // GHOST_BLOCK))
-        q = min((k for k in ratios if float(np.median(ratios[k][box])) < 0.35), default=q)
+        q = min((k for (k, o), ratio in ratios.items()
+                 if o == off and float(np.median(ratio[box].astype(np.float32))) < 0.35),
+                default=q)
+        numbers["ghost_grid_offset"] = f"{off[1]},{off[0]}"
         numbers["ghost_quality"] = q
         regions.append(region)
         findings.append(f"JPEG ghost: the area {describe_box(region, _size(rgb))} recompresses "
@@ -234,6 +263,18 @@ def jpeg_ghost(rgb: np.ndarray, qualities: tuple[int, ...], *, file_quality: int
         findings.append("No JPEG ghost: no textured area recompresses unlike the rest at any "
                         "quality tried.")
     return maps, regions, numbers, findings
+
+
+def _ghost_error(gray: np.ndarray, quality: int, offset: tuple[int, int]) -> np.ndarray:
+    """Mean squared change per 16x16 block when the luminance is saved at `quality` on an 8x8
+    grid starting at `offset` (dy, dx); blocks the shifted grid leaves out are infinite. A
+    pasted JPEG keeps its own grid, which lines up with the picture's only by chance."""
+    dy, dx = offset
+    part = np.ascontiguousarray(gray[dy:, dx:])
+    diff = cv2.absdiff(part, _recompress_gray(part, quality)).astype(np.float32)
+    squared = np.full(gray.shape, np.inf, dtype=np.float32)
+    squared[dy:, dx:] = cv2.multiply(diff, diff)
+    return block_mean(squared, GHOST_BLOCK)
 
 
 def _recompress_gray(gray: np.ndarray, quality: int) -> np.ndarray:
