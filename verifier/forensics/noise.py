@@ -28,6 +28,11 @@ from verifier.forensics.result import (
 from verifier.forensics.source import ForensicInput
 
 NAME = "noise"
+# Robust z-score of a block's log noise level against similar texture, and the blocks an area
+# needs. Strict on purpose: at 3.5 and 3 blocks, 18 of 30 genuine camera photos got an area
+# (bench_forensics.py --accuracy); here 3 do. The maps remain for the eye.
+NOISE_Z = 5.5
+NOISE_MIN_BLOCKS = 4
 NOTE = (
     "The noise maps show the fine grain left when the picture's content is filtered away. An "
     "area with clearly different grain (much smoother or much noisier than similar areas) can "
@@ -66,8 +71,8 @@ def noise(src: ForensicInput, *, block: int = 32, median_size: int = 3,
     # Texture leaks into the finest band: compare each block with blocks of similar texture.
     log_level = np.log(level + 0.05)
     z = robust_z(log_level - _expected_by_texture(log_level, edges), valid)
-    regions = outlier_regions(np.abs(z), block, threshold=3.5, label="unusual noise level",
-                              min_blocks=3, valid=valid)
+    regions = outlier_regions(np.abs(z), block, threshold=NOISE_Z, label="unusual noise level",
+                              min_blocks=NOISE_MIN_BLOCKS, valid=valid)
     findings = []
     for r in regions:
         by, bx = r.y // block, r.x // block
