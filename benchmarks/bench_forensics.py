@@ -1,6 +1,6 @@
 """Time per forensic lens on a 12 Mpx real photo, with a plain peer where one exists, in one run.
 
-    .venv/bin/python benchmarks/bench_forensics.py [--rounds N]
+    .venv/bin/python benchmarks/bench_forensics.py [--rounds N] [--accuracy]
 
 The photo is ../shared/media/exif-samples/jpg/tests/42_IndexError.jpg (4032 x 3024, a real
 phone JPEG with plenty of texture, so clone detection has thousands of keypoints to match).
@@ -35,6 +35,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -173,9 +174,93 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def accuracy() -> None:
+    """How often each lens's automatic pointer fires on genuine camera photos, and how often it
+    finds constructed edits at the right place (the maps themselves are for the eye)."""
+    from PIL import Image
+
+    from verifier.errors import UserError
+    from verifier.forensics import ForensicInput, from_array, load, run_lens
+    from verifier.forensics.result import Region
+
+    genuine = []
+    for path in sorted((MEDIA / "metadata-extractor-images/jpg").glob("*.jpg")):
+        try:
+            src = load(path)
+        except UserError:
+            continue
+        if min(src.size) >= 400:
+            genuine.append(src)
+    genuine = genuine[:30]
+
+    def jpeg(rgb: np.ndarray, quality: int) -> bytes:
+        buf = io.BytesIO()
+        Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+        return buf.getvalue()
+
+    def decoded(data: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+    import tempfile
+
+    import cv2
+
+    tmp = Path(tempfile.mkdtemp(prefix="forensics-accuracy-"))
+    sets: dict[str, list[tuple[ForensicInput, tuple[int, int, int, int]]]] = {
+        "paste on grid": [], "paste off grid": [], "moved copy": [], "blurred patch": []}
+    for i, src in enumerate(genuine):
+        base, other = src.rgb[:768, :1024], genuine[(i + 5) % len(genuine)].rgb
+        if base.shape[0] < 600 or base.shape[1] < 800 or min(other.shape[:2]) < 300:
+            continue
+        patch = decoded(jpeg(np.ascontiguousarray(other[:300, :300]), 60))[40:168, 40:200]
+        for name, (x, y) in (("paste on grid", (400, 304)), ("paste off grid", (403, 302))):
+            img = base.copy()
+            img[y: y + 128, x: x + 160] = patch
+            path = tmp / f"{name.replace(' ', '-')}-{i}.jpg"
+            path.write_bytes(jpeg(img, 92))
+            sets[name].append((load(path), (x, y, 160, 128)))
+        img = base.copy()
+        img[300:428, 400:560] = base[40:168, 40:200]
+        sets["moved copy"].append((from_array(decoded(jpeg(img, 92))), (400, 300, 160, 128)))
+        img = base.copy()
+        img[300:428, 400:560] = cv2.GaussianBlur(img[300:428, 400:560], (7, 7), 2)
+        sets["blurred patch"].append((from_array(decoded(jpeg(img, 92))), (400, 300, 160, 128)))
+        if len(sets["moved copy"]) >= 10:
+            break
+
+    def hit(regions: tuple[Region, ...], box: tuple[int, int, int, int]) -> bool:
+        return bool(regions) and max(r.overlaps(box) for r in regions) > 0.5
+
+    q: dict[str, Any] = {"ghost_qualities": (50, 60, 70, 80, 90)}
+    checks: list[tuple[str, dict[str, Any], tuple[str, ...], int]] = [
+        ("ela", {}, ("paste on grid", "paste off grid"), len(genuine)),
+        ("jpeg", q, ("paste on grid", "paste off grid"), len(genuine)),
+        ("jpeg", q | {"ghost_shifts": 64}, ("paste off grid",), 10),
+        ("clone", {}, ("moved copy",), len(genuine)),
+        ("noise", {}, ("blurred patch",), len(genuine)),
+    ]
+    print()
+    print(f"Accuracy: {len(genuine)} genuine camera photos (metadata-extractor samples, at "
+          f"least 400 px) and edits built from the first of them (a 160x128 area)")
+    print("| lens | parameters | genuine photos flagged | edits found at the right place |")
+    print("|---|---|---|---|")
+    for lens, params, names, count in checks:
+        flagged = sum(1 for src in genuine[:count] if run_lens(lens, src, params).regions)
+        found = []
+        for name in names:
+            ok = sum(1 for src, box in sets[name] if hit(run_lens(lens, src, params).regions,
+                                                           box))
+            found.append(f"{name} {ok} of {len(sets[name])}")
+        shown = ", ".join(f"{k} {v}" for k, v in params.items()) or "defaults"
+        print(f"| {lens} | {shown} | {flagged} of {count} | {'; '.join(found)} |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--accuracy", action="store_true",
+                        help="also count flags on genuine photos and finds on constructed "
+                             "edits (a few minutes)")
     args = parser.parse_args()
     if not PHOTO.exists():
         print(f"needs {PHOTO} (../shared/media)", file=sys.stderr)
@@ -246,6 +331,8 @@ def main() -> int:
     print(f"- clone detection under 5 s on {w * h / 1e6:.1f} Mpx: {clone:.2f} s: "
           f"{'met' if clone < 5 else 'MISSED'}")
     print(f"- load average at the end: {os.getloadavg()[0]:.1f}")
+    if args.accuracy:
+        accuracy()
     return 0
 
 
