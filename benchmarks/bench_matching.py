@@ -529,7 +529,7 @@ def _ingest_sets() -> dict[str, list[Path]]:
 def _time_ingest(folder: Path, files: list[Path], work: Path, tag: str,
                  full_metadata: bool = False) -> tuple[float, float, dict[str, Any]]:
     peer_times, ours_times = [], []
-    for attempt in range(2):
+    for attempt in range(3):
         t0 = time.perf_counter()
         for f in files:
             with contextlib.suppress(Exception):
@@ -747,8 +747,9 @@ def markdown(res: dict[str, Any], command: str) -> str:
                   "processes (SHA-256, capture date, PDQ + pHash + dHash + colour hash, up to "
                   "128 ORB features, SQLite writes, pool start-up included) against a plain "
                   "`imagehash.phash(Image.open(p))` loop over the same files; page cache warm, "
-                  "best of 2 runs each. The worker processes fork from a forkserver that is "
-                  "started, preloaded and warmed once per process: \"first ingest\" is "
+                  "best of 3 runs each, interleaved. The worker processes fork from a "
+                  "forkserver that is started, preloaded and warmed once per process: "
+                  "\"first ingest\" is "
                   "`Corpus.add` as the first ingest of a fresh process (what `verifier corpus "
                   "add` pays), forkserver start included.", "",
                   "| folder | files | Mpx avg | ours images/s | plain pHash loop images/s | "
