@@ -8,9 +8,12 @@
   almost no trace, so "no indicator" is not proof of a single save;
 - the 8x8 block grid: a JPEG cropped (by other than a multiple of 8 pixels) and saved again
   has its old blocking shifted against the new grid;
-- JPEG ghosts (Farid 2009): the picture saved again at a range of qualities; a region that was
-  once saved at quality q changes less than the rest when saved at q, so it shows dark in the
-  ghost map for q.
+- JPEG ghosts (Farid 2009): the luminance saved again at a range of qualities; a region that
+  was once saved at quality q changes less than the rest when saved at q or above, so it shows
+  dark in those ghost maps. Each block's change is measured against its own change at a
+  quality below the range, so smooth areas (which change little at every quality) are not
+  taken for ghosts. A ghost shows only where the paste's 8x8 grid is matched: `ghost_shifts`
+  64 tries every grid offset.
 """
 
 from __future__ import annotations
