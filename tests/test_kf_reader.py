@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import shared_file
+from verifier.errors import Cancelled
 from verifier.media.keyframes import extract_keyframes
 from verifier.media.video import (
     VideoReader,
@@ -27,6 +28,7 @@ from verifier.media.video import (
     sharpness_of,
     shrink,
 )
+from verifier.progress import CancelToken
 
 GOLDENEYE = "PySceneDetect/tests/resources/goldeneye-vfr-drop3.mp4"  # 1280x544 H.264
 TESTVIDEO = "PySceneDetect/tests/resources/testvideo.mp4"  # 1280x720 H.264
@@ -60,10 +62,12 @@ def test_prefetching_reader_gives_the_frames_of_a_plain_decode() -> None:
     assert reader.frames == len(truth) and not reader.partial
 
 
-def test_stopping_early_ends_the_decoding_thread() -> None:
-    def decoding_threads() -> int:
-        return sum(t.name == "video-decode" and t.is_alive() for t in threading.enumerate())
+def _decoding_threads() -> int:
+    return sum(t.name == "video-decode" and t.is_alive() for t in threading.enumerate())
 
+
+def test_stopping_early_ends_the_decoding_thread() -> None:
+    decoding_threads = _decoding_threads
     before = decoding_threads()
     frames = iter(VideoReader(shared_file(GOLDENEYE), prefetch=4))
     assert isinstance(frames, Generator)
@@ -72,6 +76,36 @@ def test_stopping_early_ends_the_decoding_thread() -> None:
     assert decoding_threads() == before + 1
     frames.close()  # as a caller that stops (cancel, error) does
     assert decoding_threads() == before
+
+
+class _CancelAt:
+    """Progress that cancels the job once `at` frames are counted."""
+
+    def __init__(self, token: CancelToken, at: int) -> None:
+        self.token, self.at, self.seen = token, at, 0
+
+    def start(self, total: int | None, message: str) -> None:
+        pass
+
+    def advance(self, step: int = 1) -> None:
+        self.seen += step
+        if self.seen >= self.at:
+            self.token.cancel()
+
+    def message(self, text: str) -> None:
+        pass
+
+
+def test_cancelled_extraction_stops_its_decoding_thread_at_once(tmp_path: Path) -> None:
+    before = _decoding_threads()
+    token = CancelToken()
+    with pytest.raises(Cancelled) as raised:
+        extract_keyframes(shared_file(GOLDENEYE), tmp_path, progress=_CancelAt(token, 50),
+                          cancel=token)
+    # The traceback still holds the pass's frames; the thread must be gone all the same.
+    assert raised.value is not None
+    assert _decoding_threads() == before
+    assert list(tmp_path.iterdir()) == []
 
 
 def _bilinear_grid(plane: np.ndarray, width: int, height: int) -> np.ndarray:

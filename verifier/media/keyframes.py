@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from verifier.matching.pdq import pdq_hash
 from verifier.media.shots import Boundary, Features, ShotDetector, ShotParams
 from verifier.media.timecode import format_timestamp as format_timestamp  # re-exported
 from verifier.media.video import (
+    DecodedFrame,
     VideoReader,
     frame_rgb,
     grid_yuv,
@@ -356,14 +358,16 @@ def extract_keyframes(
     reader = VideoReader(video, keyframes_only=fast, prefetch=4,
                          prepare=None if fast else grid_yuv)
     saver = _Saver(out_dir, params)
+    frames = iter(reader)
     try:
         if fast:
             shots: tuple[Shot, ...] = ()
-            _preview(reader, saver, fps, progress, cancel)
+            _preview(frames, saver, fps, progress, cancel)
         else:
-            shots = _full(reader, saver, params, fps, progress, cancel)
+            shots = _full(reader, frames, saver, params, fps, progress, cancel)
         saver.close()
     except BaseException:
+        frames.close()  # stops the decoding thread now, not when the traceback is freed
         saver.cancel()
         raise
     problems = list(reader.problems)
@@ -390,15 +394,16 @@ def _end_time(reader: VideoReader, duration: float | None, fps: float) -> float:
     return max(duration, reader.last_time)
 
 
-def _full(reader: VideoReader, saver: _Saver, params: KeyframeParams, fps: float,
-          progress: Progress, cancel: CancelToken) -> tuple[Shot, ...]:
+def _full(reader: VideoReader, frames: Iterator[DecodedFrame], saver: _Saver,
+          params: KeyframeParams, fps: float, progress: Progress,
+          cancel: CancelToken) -> tuple[Shot, ...]:
     detector = ShotDetector(fps, params.shot_params())
     selector = _Selector(saver, params, fps)
     step = max(1, round(fps / max(params.candidates_per_second, 0.1)))
     pending: list[_Candidate] = []
     sp = detector.p
     last_index = -1
-    for decoded in reader:
+    for decoded in frames:
         cancel.check()
         frame = decoded.frame
         y, u, v = decoded.prepared
@@ -433,9 +438,9 @@ def _full(reader: VideoReader, saver: _Saver, params: KeyframeParams, fps: float
     return selector.finish(end, last_index)
 
 
-def _preview(reader: VideoReader, saver: _Saver, fps: float, progress: Progress,
-             cancel: CancelToken) -> None:
-    for decoded in reader:
+def _preview(frames: Iterator[DecodedFrame], saver: _Saver, fps: float,
+             progress: Progress, cancel: CancelToken) -> None:
+    for decoded in frames:
         cancel.check()
         frame_index = round(decoded.time * fps)
         cand = _Candidate(frame_index, decoded.time, sharpness_of(decoded.frame), decoded.frame,

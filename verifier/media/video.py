@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -298,7 +298,7 @@ class VideoReader:
     estimated_times: int = 0
     last_time: float = 0.0
 
-    def __iter__(self) -> Iterator[DecodedFrame]:
+    def __iter__(self) -> Generator[DecodedFrame, None, None]:
         path = self.path
         try:
             container = av.open(str(path))
