@@ -518,17 +518,20 @@ def main(argv: list[str] | None = None) -> int:
         speed_table += "\n\n" + extra
     print("\n".join(verdicts))
     if not args.no_write and not args.quick:
-        write_results(acc_table, "\n".join(per_video), speed_table, "\n".join(verdicts))
+        command = ".venv/bin/python benchmarks/bench_keyframes.py" + (
+            f" --rounds {args.rounds}" if args.rounds != 3 else "")
+        write_results(command, acc_table, "\n".join(per_video), speed_table,
+                      "\n".join(verdicts))
     print(f"total {time.perf_counter() - t0:.0f} s")
     tmp_ctx.cleanup()
     return 0
 
 
-def write_results(acc: str, per_video: str, speed: str, verdicts: str) -> None:
+def write_results(command: str, acc: str, per_video: str, speed: str, verdicts: str) -> None:
     cpu = os.cpu_count()
     body = f"""## Keyframes
 
-Command: `.venv/bin/python benchmarks/bench_keyframes.py` ({cpu} cores; the machine was shared
+Command: `{command}` ({cpu} cores; the machine was shared
 with other engineers' test runs, so timings carry noise: each speed figure is the median of
 interleaved rounds, all rounds listed). Measured {time.strftime('%Y-%m-%d')}.
 
