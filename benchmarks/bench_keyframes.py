@@ -551,7 +551,7 @@ subprocess:
 Decoding is the same work on both sides of the decode-only comparison: the full pass decodes
 every frame in full, loop filter included (FFmpeg's `skip_loop_filter` was measured and left
 out: on synthetic-2.mp4 it cut decoding CPU by about 17%, but the frames then differ from the
-true ones by 1.9 grey levels on average and up to 29, so the saved PNGs and hashes would need
+true ones (frame 100: 1.9 grey levels on average, up to 29), so the saved PNGs and hashes would need
 each chosen frame decoded again from its preceding I-frame; on the speed video that is about
 230 chosen frames with I-frames about 100 frames apart, roughly half a decode more), and both
 decode-only loops are plain full decodes. The full pass decodes in its own thread, which also
