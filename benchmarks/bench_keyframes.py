@@ -510,6 +510,10 @@ def main(argv: list[str] | None = None) -> int:
             f"- CPU seconds (not a target): full pass {cpu['ours']:.1f}, "
             f"{cpu['ours'] / cpu['decode-frame-threads']:.2f}x decode-only with frame threads, "
             f"{cpu['content'] / cpu['ours']:.2f}x less than ContentDetector")
+        verdicts.append(
+            f"- ceiling (not a target): the decode-only loop with frame threads alone is "
+            f"{cd_s / dec_ft:.2f}x ContentDetector's throughput in this run, the most a pass "
+            f"that decodes every frame in full this way could reach")
         extra = (f"Ours on the speed video: {res['ours'].get('shots')} shots, "
                  f"{res['ours'].get('keyframes')} keyframes saved, {res['ours'].get('merged')} "
                  f"merged as near-duplicates (the video is one synthetic minute looped, so most "
