@@ -26,6 +26,9 @@ from verifier.media import intake
 from verifier.progress import CancelToken, Progress
 
 if TYPE_CHECKING:
+    # Never imported here (importing it warms a process up); named so that bundlers that scan
+    # imports (PyInstaller) ship the module the forkserver preloads by name.
+    import verifier.corpus.preload  # noqa: F401
     from verifier.corpus.store import Corpus, IngestReport
 
 log = logging.getLogger(__name__)
