@@ -183,6 +183,13 @@ def test_thumbnails_and_earliest_appearance_in_the_list(
         assert earliest_of(matches) == earliest_known(matches)
     # A photo's matches have no times: those columns are hidden.
     assert window.inspector.matches.view.isColumnHidden(3)
+    # The summary names the hash the best distance is in, out of that hash's bits, and the
+    # thresholds the search ran with.
+    best = min(rows, key=lambda m: (m.hash_kind != "pdq", m.distance))
+    summary = window.inspector.matches.summary.text()
+    bits = {"pdq": 256}.get(best.hash_kind, 64)
+    assert f"best {best.hash_kind} distance {best.distance} of {bits} bits" in summary
+    assert "?" not in summary and "pHash" in summary
 
 
 def test_a_missing_original_is_said_in_one_line(

@@ -444,15 +444,16 @@ class MatchesPanel(QWidget):
                                  "a corpus (Media ▸ Choose corpus…), then use Media ▸ Match "
                                  "against the corpus, or “Find in corpus” under the picture.")
         elif not matches:
-            self.summary.setText(f"No match within distance {params.get('max_distance', '?')} "
-                                 f"in {params.get('corpus', 'the corpus')} "
-                                 f"({params.get('corpus_items', '?')} items).")
+            self.summary.setText(f"No match in {params.get('corpus', 'the corpus')} "
+                                 f"({params.get('corpus_items', '?')} items) within "
+                                 f"{threshold_text(params)}.")
         else:
-            best = min(m.distance for m in matches)
+            best = min(matches, key=lambda m: (m.hash_kind != "pdq", m.distance))
             self.summary.setText(
                 f"{len(matches)} match{'es' if len(matches) != 1 else ''} in "
-                f"{params.get('corpus', 'the corpus')} (best distance {best} of 64, "
-                f"max {params.get('max_distance', '?')}). Lower is closer; 0 means the same "
+                f"{params.get('corpus', 'the corpus')}: best {best.hash_kind} distance "
+                f"{best.distance} of {HASH_BITS.get(best.hash_kind, 64)} bits "
+                f"(thresholds: {threshold_text(params)}). Lower is closer; 0 means the same "
                 "picture.")
 
     def show_search(self, what: str, corpus: str, matches: list[Match]) -> None:
@@ -757,3 +758,18 @@ def _timeline_rows(report: MetadataReport | None,
     dated = [(sort_key(e), n, e) for n, e in enumerate(out)]
     known = sorted((t, n, e) for t, n, e in dated if t is not None)
     return [e for _, _, e in known] + [e for t, _, e in dated if t is None]
+
+
+HASH_BITS = {"pdq": 256, "phash": 64, "dhash": 64, "colorhash": 42}
+
+
+def threshold_text(params: dict[str, object]) -> str:
+    """The distance thresholds a search ran with, as stored in the case (older cases kept only
+    max_distance, the pHash threshold)."""
+    parts = []
+    if params.get("pdq_threshold") is not None:
+        parts.append(f"PDQ {params['pdq_threshold']} of 256")
+    phash = params.get("phash_max_distance", params.get("max_distance"))
+    if phash is not None:
+        parts.append(f"pHash {phash} of 64")
+    return ", ".join(parts) or "the default thresholds"
