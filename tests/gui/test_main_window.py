@@ -79,14 +79,15 @@ def test_title_article_highlight_and_verdict_badge(window: MainWindow, built_cas
     assert message_boxes == []
 
 
-def test_photo_metadata_tab_shows_camera_model(window: MainWindow, built_case: BuiltCase) -> None:
+def test_photo_metadata_tab_shows_camera_model(qtbot: QtBot, window: MainWindow,
+                                               built_case: BuiltCase) -> None:
     assert window.open_case(built_case.case_path)
     window.navigator.select("media", built_case.photo_id)
     panel = window.inspector.metadata
     model = panel.fields_model
     values = {model.index(r, 0).data(): model.index(r, 1).data() for r in range(model.rowCount())}
     assert values.get("model") == "Canon EOS 40D"
-    assert window.media_view.canvas.has_image()
+    qtbot.waitUntil(window.media_view.canvas.has_image)  # decoded in a worker
     assert window.media_view.filmstrip.isHidden()
 
     panel.raw_filter.setText("model")

@@ -48,6 +48,7 @@ def test_zoom_fit_actual_size_and_pan(qtbot: QtBot, window: MainWindow,
     assert canvas.zoom_factor() == 1.0
     # A new picture starts fitted again.
     window.media_view.show_keyframe(1)
+    qtbot.waitUntil(lambda: not window.media_view.is_loading())  # decoded in a worker
     assert canvas.is_fitted()
     window.close_case()
     assert not any(a.isEnabled() for a in zoom.zoom_actions)

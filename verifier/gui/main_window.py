@@ -417,8 +417,11 @@ class MainWindow(QMainWindow):
         for act in self.reverse_actions.values():
             reverse_menu.addAction(act)
         picture_menu.addSeparator()
-        for act in self.extras.zoom_actions:  # zoom, fit and 1:1 (window_actions)
+        for act in self.extras.zoom_actions:  # zoom, fit, 1:1, magnifier (window_actions)
             picture_menu.addAction(act)
+        player_menu = media_menu.addMenu("&Video player")
+        for act in self.extras.player_actions:  # frame stepping (window_actions)
+            player_menu.addAction(act)
         self.forensics_actions = install_forensics(self, media_menu)  # the Forensics tab
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.extras.shortcuts)

@@ -4,10 +4,12 @@ with a shot timeline and a filmstrip; the picture shown has actions (corpus, cop
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -39,8 +41,10 @@ from PySide6.QtWidgets import (
 
 from verifier.errors import UserError
 from verifier.gui.evidence import evidence_mime, keyframe_evidence
+from verifier.gui.magnifier import LENS_SIDE, LensState, lens_pixels, lens_rect, paint_lens
 from verifier.gui.shot_timeline import ShotTimeline, shot_label
 from verifier.gui.style import FLAG_COLOR, muted_hex, palette_is_dark, set_muted
+from verifier.gui.video_player import PlayerFrame, VideoPlayer
 from verifier.media.timecode import format_timestamp
 from verifier.models import EvidenceItem, Keyframe, MediaItem, MediaKind, MetadataReport, Shot
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
@@ -119,23 +123,79 @@ class ImageCanvas(QWidget):
     ZOOM_STEP = 1.25
     ZOOM_RANGE = (0.05, 16.0)
 
+    magnifier_changed = Signal()  # the lens was turned on or off, or its power changed
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._pixmap = QPixmap()
+        self._image = QImage()  # the decoded picture, which the magnifier reads
         self._message = "No media selected"
+        self.lens = LensState()
+        self._pointer: QPointF | None = None
         self._zoom: float | None = None  # None: fit the pane
         self._centre = QPointF()  # the image point shown at the canvas centre when zoomed
         self._drag_from: QPointF | None = None
         self.setMinimumSize(200, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def set_image(self, image: QImage | None, message: str = "") -> None:
-        self._pixmap = QPixmap.fromImage(image) if image is not None and not image.isNull() \
-            else QPixmap()
+    def set_image(self, image: QImage | None, message: str = "", *,
+                  keep_view: bool = False) -> None:
+        """Show image; with keep_view (the next frame of the same video), the zoom and pan stay
+        when the size is the same."""
+        valid = image is not None and not image.isNull()
+        keep = keep_view and valid and image is not None and image.size() == self._image.size()
+        self._image = image if valid and image is not None else QImage()
+        self._pixmap = QPixmap.fromImage(self._image) if valid else QPixmap()
         self._message = message
-        self._zoom = None  # a new picture starts fitted
-        self._centre = QPointF(self._pixmap.width() / 2, self._pixmap.height() / 2)
+        if not keep:
+            self._zoom = None  # a new picture starts fitted
+            self._centre = QPointF(self._pixmap.width() / 2, self._pixmap.height() / 2)
         self.update()
+
+    def image(self) -> QImage:
+        return self._image
+
+    # ---------------------------------------------------------------- magnifier
+
+    def set_magnifier(self, on: bool) -> None:
+        self.lens.on = on
+        self.setMouseTracking(on or self.hasMouseTracking())
+        self.update()
+        self.magnifier_changed.emit()
+
+    def set_magnifier_equalize(self, on: bool) -> None:
+        self.lens.equalize = on
+        self.update()
+        self.magnifier_changed.emit()
+
+    def lens_side(self) -> int:
+        return int(max(64, min(LENS_SIDE, min(self.width(), self.height()) // 2)))
+
+    def image_point(self, pos: QPointF) -> QPointF | None:
+        """The picture point (decoded pixels) under a canvas position, None off the picture."""
+        rect = self.target_rect()
+        if rect.isEmpty() or not rect.contains(pos.toPoint()):
+            return None
+        scale = rect.width() / max(self._pixmap.width(), 1)
+        return QPointF((pos.x() - rect.x()) / scale, (pos.y() - rect.y()) / scale)
+
+    def lens_at(self, pos: QPointF) -> tuple[QRectF, QImage] | None:
+        """Where the lens is drawn for a pointer at pos and what it shows."""
+        point = self.image_point(pos)
+        if point is None:
+            return None
+        side = self.lens_side()
+        # Each decoded pixel becomes `power` screen pixels across.
+        pixels = lens_pixels(self._image, point, side, self.lens.power, self.lens.equalize)
+        if pixels is None:
+            return None
+        return lens_rect(pos, side, self.rect()), pixels
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._pointer = None
+        if self.lens.on:
+            self.update()
+        super().leaveEvent(event)
 
     def has_image(self) -> bool:
         return not self._pixmap.isNull()
@@ -206,7 +266,8 @@ class ImageCanvas(QWidget):
         self.set_zoom(self.zoom_factor() / self.ZOOM_STEP)
 
     def actual_size(self) -> None:
-        self.set_zoom(1.0)
+        # One picture pixel per device pixel, also on a high-DPI screen.
+        self.set_zoom(1.0 / max(self.devicePixelRatioF(), 1.0))
 
     def fit(self) -> None:
         self.set_zoom(None)
@@ -232,7 +293,14 @@ class ImageCanvas(QWidget):
         self._centre = QPointF(x, y)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and not self._pixmap.isNull():
+        if self.lens.on and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            delta = event.angleDelta()
+            self.lens.step_power((delta.y() or delta.x()) > 0)
+            self.update()
+            self.magnifier_changed.emit()
+            event.accept()
+        elif event.modifiers() & Qt.KeyboardModifier.ControlModifier \
+                and not self._pixmap.isNull():
             step = self.ZOOM_STEP if event.angleDelta().y() > 0 else 1 / self.ZOOM_STEP
             self.set_zoom(self.zoom_factor() * step, event.position())
             event.accept()
@@ -250,6 +318,9 @@ class ImageCanvas(QWidget):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.lens.on:
+            self._pointer = event.position()
+            self.update()
         if self._drag_from is not None:
             delta = event.position() - self._drag_from
             self._drag_from = event.position()
@@ -288,6 +359,11 @@ class ImageCanvas(QWidget):
                 painter.fillRect(box, QColor(0, 0, 0, 150))
                 painter.setPen(QColor("#f9fafb"))
                 painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+            if self.lens.on and self._pointer is not None:
+                lens = self.lens_at(self._pointer)
+                if lens is not None:
+                    equalised = " eq" if self.lens.equalize else ""
+                    paint_lens(painter, lens[1], lens[0], f"{self.lens.power:g}×{equalised}")
         painter.end()
 
 
@@ -474,6 +550,45 @@ def load_exif_preview(path: str, *, progress: Progress = NULL_PROGRESS,
     return QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
 
 
+class DisplayLoader(QObject):
+    """Decodes the picture to show in a worker thread (a 12 Mpx JPEG takes 50-200 ms, too long
+    for the event loop); only the newest request is answered."""
+
+    loaded = Signal(int, object, str)  # token, QImage or None, the reason it could not load
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="display-image")
+        self.token = 0
+        self.answered = 0  # the newest token answered (or cancelled)
+        self.last_thread: int | None = None  # the thread that decoded the last picture
+
+    def load(self, path: Path) -> int:
+        self.token += 1
+        token = self.token
+
+        def run() -> None:
+            if token != self.token:
+                return  # another picture was asked for meanwhile
+            self.last_thread = threading.get_ident()
+            try:
+                image = load_image(path, DISPLAY_MAX_SIDE)
+            except UserError as exc:
+                self.loaded.emit(token, None, exc.reason)
+                return
+            self.loaded.emit(token, image, "")
+
+        self._pool.submit(run)
+        return token
+
+    def cancel(self) -> None:
+        self.token += 1
+        self.answered = self.token
+
+    def pending(self) -> bool:
+        return self.answered != self.token
+
+
 class MediaView(QWidget):
     """Header, large picture (with the EXIF preview beside a photo), caption, picture actions
     and, for a video, the shot timeline and the filmstrip."""
@@ -487,6 +602,9 @@ class MediaView(QWidget):
         self.shots: list[Shot] = []
         self.report: MetadataReport | None = None
         self.index = -1  # the keyframe shown
+        self.player_frame: PlayerFrame | None = None  # a decoded frame shown, not a keyframe
+        self.loader = DisplayLoader(self)
+        self.loader.loaded.connect(self._on_loaded)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -495,14 +613,27 @@ class MediaView(QWidget):
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.header.setContentsMargins(6, 4, 6, 0)
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.canvas = ImageCanvas(self)
-        self.exif_panel = ExifPreviewPanel(self)
+        # The stage (picture and player controls) takes the player's shortcuts when it has
+        # the focus; the filmstrip keeps its own arrow keys.
+        self.stage = QWidget(self)
+        self.canvas = ImageCanvas(self.stage)
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.exif_panel = ExifPreviewPanel(self.stage)
         self.exif_panel.hide()
+        self.player = VideoPlayer(self.stage)
+        self.player.frame_ready.connect(self._on_player_frame)
+        self.player.playing_changed.connect(self._on_playing)
+        self.player.hide()
+        stage_layout = QVBoxLayout(self.stage)
+        stage_layout.setContentsMargins(0, 0, 0, 0)
+        stage_layout.setSpacing(2)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(6)
         body.addWidget(self.canvas, 1)
         body.addWidget(self.exif_panel)
+        stage_layout.addLayout(body, 1)
+        stage_layout.addWidget(self.player)
         self.caption = QLabel()
         set_muted(self.caption)
         self.caption.setContentsMargins(6, 0, 6, 0)
@@ -513,11 +644,12 @@ class MediaView(QWidget):
         self.actions_layout.setSpacing(4)
         self.timeline = ShotTimeline(self)
         self.timeline.keyframe_chosen.connect(self.show_keyframe)
+        self.timeline.time_chosen.connect(self.player.seek_time)
         self.filmstrip = Filmstrip(self)
         self.filmstrip.keyframe_chosen.connect(self.show_keyframe)
         self.filmstrip.evidence_for = self.keyframe_evidence
         layout.addWidget(self.header)
-        layout.addLayout(body, 1)
+        layout.addWidget(self.stage, 1)
         layout.addWidget(self.caption)
         layout.addWidget(self.actions_bar)
         layout.addWidget(self.timeline)
@@ -557,6 +689,8 @@ class MediaView(QWidget):
         self.shots = list(shots or [])
         self.report = report
         self.index = -1
+        self.player_frame = None
+        self.loader.cancel()
         self.filmstrip.set_keyframes(self.keyframes)
         self.exif_panel.hide()
         self.exif_panel.clear_preview()
@@ -567,6 +701,8 @@ class MediaView(QWidget):
             self.caption.clear()
             self.filmstrip.hide()
             self.timeline.hide()
+            self.player.close_video()
+            self.player.hide()
             self._update_bar()
             return
         video = item.kind is MediaKind.VIDEO
@@ -581,19 +717,26 @@ class MediaView(QWidget):
         if not video:
             self.filmstrip.hide()
             self.timeline.hide()
+            self.player.close_video()
+            self.player.hide()
             self._show_file(Path(item.path))
-            self.caption.setText(self._image_caption())
+            self.caption.setText("Loading the picture…")
         else:
             self.filmstrip.setVisible(bool(self.keyframes))
             self.timeline.setVisible(bool(self.keyframes))
             self.timeline.set_video(self.shots, self.keyframes, _duration(report))
+            self.player.show()
+            # Without keyframes the player shows the first frame itself.
+            self.player.open(Path(item.path), Path(item.original_name).stem,
+                             None if self.keyframes else 0)
             if self.keyframes:
                 self.filmstrip.setCurrentRow(0)  # shows the first keyframe large
                 if self.index != 0:  # the row was 0 already: no signal, so show it here
                     self.show_keyframe(0)
             else:
-                self.canvas.set_image(None, "No keyframes were extracted from this video.\n"
-                                            "Use Media ▸ Keyframes… to extract them.")
+                self.canvas.set_image(None, "No keyframes were extracted from this video "
+                                            "(Media ▸ Keyframes… extracts them).\n"
+                                            "Decoding the first frame…")
                 self.caption.clear()
         self._update_bar()
 
@@ -614,17 +757,74 @@ class MediaView(QWidget):
         return f"{size.width()} × {size.height()} px, scaled to fit the pane"
 
     def _show_file(self, path: Path) -> None:
-        try:
-            self.canvas.set_image(load_image(path, DISPLAY_MAX_SIDE))
-        except UserError as exc:
-            log.warning("media view: %s", exc)
-            self.canvas.set_image(None, f"Cannot display this file:\n{exc.reason}")
+        """Show a picture file: decoded in a worker, shown when ready (see _on_loaded)."""
+        self.loader.load(path)
+
+    def _on_loaded(self, token: int, image: QImage | None, reason: str) -> None:
+        if token != self.loader.token:
+            return  # another picture was asked for since
+        self.loader.answered = token
+        if image is None:
+            log.warning("media view: %s", reason)
+            self.canvas.set_image(None, f"Cannot display this file:\n{reason}")
+        else:
+            self.canvas.set_image(image)
+        if self.item is not None and self.item.kind is not MediaKind.VIDEO:
+            self.caption.setText(self._image_caption())
+        self._update_bar()
+
+    def is_loading(self) -> bool:
+        """A picture asked for is still being decoded."""
+        return self.loader.pending()
+
+    # ---------------------------------------------------------------- the player
+
+    def _on_player_frame(self, frame: PlayerFrame) -> None:
+        """A frame the player decoded: shown; a still (not playing) is also the picture the
+        actions use, or the saved keyframe when it is one."""
+        self.loader.cancel()
+        self.canvas.set_image(frame.image, keep_view=True)
+        if frame.png is None:  # playing
+            self.caption.setText(f"Playing · {format_timestamp(frame.time)} · frame "
+                                 f"{frame.index} (no sound; pause to use the frame)")
+            return
+        same = next((i for i, k in enumerate(self.keyframes) if k.frame == frame.index), None)
+        self.player_frame = None if same is not None else frame
+        self.index = same if same is not None else -1
+        self.timeline.set_selected(self.index)
+        self.filmstrip.blockSignals(True)
+        if same is not None:
+            self.filmstrip.setCurrentRow(same)
+        else:
+            self.filmstrip.clearSelection()
+            self.filmstrip.setCurrentRow(-1)
+        self.filmstrip.blockSignals(False)
+        self.timeline.set_playhead(frame.time)
+        what = f"Keyframe {same + 1} of {len(self.keyframes)}" if same is not None else "Frame"
+        self.caption.setText(f"{what} · {format_timestamp(frame.time)} · frame {frame.index}"
+                             f"{self._shot_of(frame.time)} · {frame.image.width()} × "
+                             f"{frame.image.height()} px")
+        self._update_bar()
+
+    def _on_playing(self, playing: bool) -> None:
+        if playing:
+            self.player_frame = None
+            self.index = -1
+            self.timeline.set_selected(-1)
+            self._update_bar()  # the picture actions wait for the pause
+
+    def _shot_of(self, seconds: float) -> str:
+        n = self.timeline.shot_at(seconds)
+        return f" · shot {n + 1} of {len(self.shots)}" if n is not None else ""
 
     def show_keyframe(self, index: int) -> None:
         if not 0 <= index < len(self.keyframes):
             return
         self.index = index
+        self.player_frame = None
         kf = self.keyframes[index]
+        self.player.set_position(kf.frame)
+        self.timeline.set_playhead(kf.time)
         self._show_file(Path(kf.path))
         shot = ""
         if kf.shot >= 0:
@@ -651,8 +851,14 @@ class MediaView(QWidget):
         return keyframe_evidence(self.item, self.keyframes[index], index, len(self.keyframes))
 
     def current_keyframe(self) -> Keyframe | None:
+        """The keyframe shown large; a frame the player stopped on counts as one (its PNG is
+        a temporary copy decoded at full size)."""
         if self.item is None or self.item.kind is not MediaKind.VIDEO:
             return None
+        if self.player_frame is not None and self.player_frame.png is not None:
+            f = self.player_frame
+            return Keyframe(time=f.time, frame=f.index, shot=-1, sharpness=0.0,
+                            path=str(f.png), kind="frame")
         return self.keyframes[self.index] if 0 <= self.index < len(self.keyframes) else None
 
     def current_picture(self) -> tuple[Path, str] | None:
@@ -663,7 +869,8 @@ class MediaView(QWidget):
             kf = self.current_keyframe()
             if kf is None:
                 return None
-            return Path(kf.path), (f"the keyframe at {format_timestamp(kf.time)} of "
+            kind = "frame" if kf.kind == "frame" else "keyframe"
+            return Path(kf.path), (f"the {kind} at {format_timestamp(kf.time)} of "
                                    f"{self.item.original_name}")
         return Path(self.item.path), f"the photo {self.item.original_name}"
 

@@ -1,5 +1,6 @@
 """A video's shots as a thin bar: alternating segments, a tick per keyframe, the selected keyframe
-marked. Clicking a shot selects its keyframe (the one nearest the click when it has several)."""
+marked, the player's frame as an orange line. Clicking a shot selects its keyframe (the one
+nearest the click when it has several); dragging along the bar goes to the exact time."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ SELECTED_SHOT_EDGE = QColor("#60a5fa")
 PREVIEW_COLOR = QColor("#e5e7eb")  # an I-frame preview has no shots
 TICK_COLOR = QColor("#1f2937")
 MARKER_COLOR = QColor("#2563eb")
+PLAYHEAD_COLOR = QColor("#ea580c")  # the player's frame, when it is not the keyframe marked
 MARGIN = 6  # room for the marker's triangle at the ends
 BAR_TOP, BAR_HEIGHT = 7, 14
 LABEL_HEIGHT = 13  # start and end times under the bar
@@ -28,6 +30,7 @@ def shot_label(kf: Keyframe) -> str:
 
 class ShotTimeline(QWidget):
     keyframe_chosen = Signal(int)  # index into the keyframes
+    time_chosen = Signal(float)  # dragged along the bar: the player goes to that time
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +38,8 @@ class ShotTimeline(QWidget):
         self.keyframes: list[Keyframe] = []
         self.duration = 0.0
         self.selected = -1
+        self.playhead: float | None = None  # the time of the frame shown
+        self._scrubbing = False
         self.setFixedHeight(BAR_TOP + BAR_HEIGHT + 4 + LABEL_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
@@ -51,6 +56,11 @@ class ShotTimeline(QWidget):
         ends = [s.end for s in self.shots] + [k.time for k in self.keyframes] + [duration or 0.0]
         self.duration = max(ends) if ends else 0.0
         self.selected = -1
+        self.playhead = None
+        self.update()
+
+    def set_playhead(self, seconds: float | None) -> None:
+        self.playhead = seconds
         self.update()
 
     def set_selected(self, index: int) -> None:
@@ -111,7 +121,20 @@ class ShotTimeline(QWidget):
         if index is not None:
             self.set_selected(index)
             self.keyframe_chosen.emit(index)
+        self._scrubbing = True
         event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        # A click shows the shot's keyframe; dragging goes to the exact time under the pointer.
+        if self._scrubbing and event.buttons() & Qt.MouseButton.LeftButton:
+            seconds = self.time_at(event.position().x())
+            self.set_playhead(seconds)
+            self.time_chosen.emit(seconds)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._scrubbing = False
+        super().mouseReleaseEvent(event)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
@@ -142,6 +165,7 @@ class ShotTimeline(QWidget):
         if index is not None:
             kf = self.keyframes[index]
             lines.append(f"Click to show keyframe {index + 1} at {format_timestamp(kf.time)}")
+        lines.append("Drag along the bar to go to an exact time")
         return "\n".join(lines)
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -189,4 +213,9 @@ class ShotTimeline(QWidget):
             painter.setBrush(MARKER_COLOR)
             painter.drawPolygon(QPolygonF([QPointF(x - 5, 0), QPointF(x + 5, 0),
                                            QPointF(x, bar.top() - 1)]))
+        if self.playhead is not None and (selected_kf is None
+                                          or abs(selected_kf.time - self.playhead) > 1e-3):
+            x = self.x_of(self.playhead)
+            painter.setPen(QPen(PLAYHEAD_COLOR, 2))
+            painter.drawLine(QPointF(x, bar.top() - 3), QPointF(x, bar.bottom() + 3))
         painter.end()

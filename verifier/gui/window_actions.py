@@ -48,10 +48,15 @@ class ExtraActions:
     zoom_out: QAction
     zoom_fit: QAction
     zoom_actual: QAction
+    magnifier: QAction
+    magnifier_equalize: QAction
+    player_actions: list[QAction]
 
     @property
     def zoom_actions(self) -> list[QAction]:
-        return [self.zoom_in, self.zoom_out, self.zoom_fit, self.zoom_actual]
+        """The picture view's own actions (zoom, fit, 1:1, magnifier): enabled with a picture."""
+        return [self.zoom_in, self.zoom_out, self.zoom_fit, self.zoom_actual, self.magnifier,
+                self.magnifier_equalize]
 
 
 def build_extra_actions(window: MainWindow) -> ExtraActions:
@@ -101,7 +106,23 @@ def build_extra_actions(window: MainWindow) -> ExtraActions:
         zoom_actual=action("&Actual size (1:1)", canvas.actual_size, "Ctrl+1",
                            "One pixel of the picture per screen pixel (pictures over 2048 px "
                            "are shown from a 2048 px copy)"),
+        magnifier=action("&Magnifier", lambda: None, "M",
+                         "A round lens following the pointer shows the picture's pixels "
+                         "enlarged 2-8 times (Shift+wheel changes the power)"),
+        magnifier_equalize=action("Magnifier &equalises", lambda: None, "Shift+M",
+                                  "Spread the lens's brightness histogram over the full range, "
+                                  "to see detail in shadows and highlights"),
+        player_actions=player_actions(window, action),
     )
+    for act, setter in ((extras.magnifier, canvas.set_magnifier),
+                        (extras.magnifier_equalize, canvas.set_magnifier_equalize)):
+        act.setCheckable(True)
+        act.toggled.connect(setter)
+    extras.magnifier_equalize.setChecked(canvas.lens.equalize)
+    for act in extras.player_actions:
+        # Single keys act only while the picture or the player has the focus.
+        act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        window.media_view.stage.addAction(act)
     extras.zoom_in.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn),
                                  QKeySequence("Ctrl+=")])
     extras.cancel_job.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -109,6 +130,23 @@ def build_extra_actions(window: MainWindow) -> ExtraActions:
     if window.verify_action.shortcut().isEmpty():
         window.verify_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
     return extras
+
+
+def player_actions(window: MainWindow, action: Any) -> list[QAction]:
+    """Play/pause, frame steps and jumps of the media pane's player (Media ▸ Video player)."""
+    player = window.media_view.player
+    return [
+        action("&Play / pause", player.toggle_play, "Space",
+               "Play the video (frames at a modest rate, no sound) or pause on the frame shown "
+               "(click the picture first)"),
+        action("Previous &frame", lambda: player.step(-1), ",", "One frame back"),
+        action("&Next frame", lambda: player.step(1), ".", "One frame forward"),
+        action("Back 1 second", lambda: player.jump(-1), "Left", "One second back"),
+        action("Forward 1 second", lambda: player.jump(1), "Right", "One second forward"),
+        action("Back 10 seconds", lambda: player.jump(-10), "Shift+Left", "Ten seconds back"),
+        action("Forward 10 seconds", lambda: player.jump(10), "Shift+Right",
+               "Ten seconds forward"),
+    ]
 
 
 def update_extra_actions(window: MainWindow, extras: ExtraActions) -> None:
