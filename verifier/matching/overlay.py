@@ -320,17 +320,20 @@ def load_picture(path: Path, *, time: float | None = None, side: int = COMPARE_S
         from verifier.matching.search import decode_query_image
 
         return decode_query_image(path, side)
-    frame = video_frame_rgb(path, time or 0.0)
+    # Converted straight to the size needed: a full-size RGB copy of an HD frame only to shrink
+    # it cost the interpreter lock for tens of ms in the Matches tab's thumbnail thread.
+    frame = video_frame_rgb(path, time or 0.0, side=side)
     if frame is None:
         raise UserError(path, f"no video frame could be decoded at {time or 0.0:.2f} s")
     return work_image(frame, side)
 
 
-def video_frame_rgb(path: Path, seconds: float) -> np.ndarray | None:
+def video_frame_rgb(path: Path, seconds: float, side: int | None = None) -> np.ndarray | None:
     """Upright RGB of the frame shown at `seconds` from the stream's start (as the corpus times
-    its frames), or None."""
+    its frames), or None; with side, its longer side reduced to at most that."""
     import av
 
+    from verifier.media.frame_seek import frame_small_rgb
     from verifier.media.video import frame_rgb
 
     try:
@@ -350,7 +353,9 @@ def video_frame_rgb(path: Path, seconds: float) -> np.ndarray | None:
                 chosen = frame
                 if t + 1e-3 >= seconds:
                     break
-            return None if chosen is None else frame_rgb(chosen)
+            if chosen is None:
+                return None
+            return frame_small_rgb(chosen, side) if side else frame_rgb(chosen)
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         log.info("no frame of %s at %.3f s: %s", path, seconds, exc)
         return None

@@ -57,7 +57,8 @@ def frame_small_rgb(frame: av.VideoFrame, max_side: int) -> np.ndarray:
     if max(w, h) > max_side:
         scale = max_side / max(w, h)
         w, h = max(2, round(w * scale)), max(2, round(h * scale))
-        img = frame.reformat(width=w, height=h, format="rgb24").to_ndarray()
+        img = frame.reformat(width=w, height=h, format="rgb24",
+                             interpolation="AREA").to_ndarray()
     else:
         img = frame.to_ndarray(format="rgb24")
     k = round((frame.rotation or 0) / 90) % 4
