@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from verifier.errors import UserError
 from verifier.media.timecode import format_timestamp
@@ -175,9 +175,18 @@ class VideoPlayer(QWidget):
         self._bridge.frame.connect(self._on_frame)
         self._bridge.ended.connect(self._on_ended)
         self._bridge.failed.connect(self._on_failed)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 0, 4, 0)
+        # The slider on its own row, full width (the pane is often narrow), buttons under it.
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(4, 0, 4, 0)
+        rows.setSpacing(0)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setToolTip("Position in the video: drag to go to a frame")
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider.valueChanged.connect(self._on_slider)
+        rows.addWidget(self.slider)
+        layout = QHBoxLayout()
         layout.setSpacing(2)
+        rows.addLayout(layout)
 
         def button(text: str, tip: str, slot: object) -> QToolButton:
             b = QToolButton(self)
@@ -198,11 +207,7 @@ class VideoPlayer(QWidget):
         self.forward_1 = button("+1 s", "Forward 1 second (Right)", lambda: self.jump(1))
         self.forward_10 = button("+10 s", "Forward 10 seconds (Shift+Right)",
                                  lambda: self.jump(10))
-        self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setToolTip("Position in the video: drag to go to a frame")
-        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.slider.valueChanged.connect(self._on_slider)
-        layout.addWidget(self.slider, 1)
+        layout.addStretch(1)
         self.label = QLabel("", self)
         self.label.setToolTip("Time (hh:mm:ss.mmm) and frame number of the picture shown")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
