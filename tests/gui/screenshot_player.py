@@ -3,7 +3,7 @@ keyframe) or of the magnifier lens on the photo.
 
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python tests/gui/screenshot_player.py \
         [--out /tmp/verifier-player.png] [--size 1366x768] [--frame N] [--magnifier]
-        [--media-height PX]
+        [--media-height PX] [--dark] [--photo RELATIVE_PATH --at FX,FY]
 
 High-DPI check: run with QT_SCALE_FACTOR=2 on a 2732x1536 screen and --size 1366x768; the
 grab then has twice the pixels.
@@ -45,12 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--at", default="0.42,0.35", help="the pointer, as fractions of the "
                         "picture's width and height")
     parser.add_argument("--media-height", type=int, default=0)
+    parser.add_argument("--dark", action="store_true", help="the dark palette")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     video, photo = SHARED / "media" / VIDEO, SHARED / "media" / PHOTO
     with tempfile.TemporaryDirectory(prefix="verifier-shot-") as tmp:
         built = build_case(Path(tmp), video, photo, ARTICLE)
         app = create_application()
+        if args.dark:  # as at start-up: the palette is chosen before the window is made
+            from verifier.gui.palette import apply_scheme
+
+            apply_scheme(app, Qt.ColorScheme.Dark)
         window = MainWindow()
         width, height = (int(v) for v in args.size.split("x"))
         window.resize(width, height)

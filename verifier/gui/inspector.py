@@ -40,7 +40,14 @@ from verifier.gui.models import (
     verdicts_model,
 )
 from verifier.gui.snapshot import CaseSnapshot
-from verifier.gui.style import FLAG_BACKGROUND, FLAG_COLOR
+from verifier.gui.style import (
+    FLAG_BACKGROUND,
+    FLAG_COLOR,
+    error_hex,
+    muted_hex,
+    palette_is_dark,
+    warning_hex,
+)
 from verifier.gui.verdict_editor import VerdictEditor
 from verifier.media.timecode import format_timestamp
 from verifier.models import EvidenceItem, Match, MediaItem, MetadataReport, TimelineEntry
@@ -685,15 +692,23 @@ class Inspector(QTabWidget):
         self.setDocumentMode(True)
 
 
-_CREDENTIAL_COLOURS = {"trusted": "#15803d", "valid": "#15803d", "untrusted": "#b45309",
-                       "invalid": FLAG_COLOR, "unreadable": FLAG_COLOR}
+def _credential_colour(state: str) -> str:
+    """The summary's colour for the palette in use (the fixed greys were dim on dark)."""
+    dark = palette_is_dark()
+    if state in ("trusted", "valid"):
+        return "#4ade80" if dark else "#15803d"
+    if state == "untrusted":
+        return warning_hex()
+    if state in ("invalid", "unreadable"):
+        return error_hex()
+    return muted_hex()
 
 
 def credentials_html(creds: Credentials) -> str:
     """The Content Credentials section: the summary coloured by its state, the active manifest's
     signer, time, generator, actions and ingredients. Manifest text is escaped: it is hostile."""
     e = html.escape
-    colour = _CREDENTIAL_COLOURS.get(str(creds.state), "#52525b")
+    colour = _credential_colour(str(creds.state))
     out = [f"<b>Content Credentials</b><br><span style='color:{colour}; font-weight:600'>"
            f"{e(creds.summary)}</span>"]
     active = creds.active
@@ -712,7 +727,7 @@ def credentials_html(creds: Credentials) -> str:
         if active.ingredients:
             names = ", ".join(e(i.title) for i in active.ingredients[:5])
             out.append(f"<br>Ingredients: {names}")
-    out.append(f"<br><span style='{MUTED}'>{e(creds.note)}</span>")
+    out.append(f"<br><span style='color:{muted_hex()}'>{e(creds.note)}</span>")
     return "".join(out)
 
 
