@@ -10,15 +10,18 @@ import av
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 from pytestqt.qtbot import QtBot
 
+from tests.conftest import shared_file
 from tests.gui.case_builder import BuiltCase
 from verifier.gui.main_window import MainWindow
-from verifier.gui.media_view import MediaView
+from verifier.gui.media_view import DISPLAY_MAX_SIDE, MediaView
 from verifier.media.video import frame_rgb
 
 pytestmark = [pytest.mark.gui, pytest.mark.shared]
+
+LARGE_PHOTO = "metadata-extractor-images/jpg/HTC One.jpg"
 
 
 def rgb_of(image: QImage) -> np.ndarray:
@@ -188,12 +191,24 @@ def test_magnifier_shows_enlarged_pixels_at_the_pointer(
     assert rgb_of(canvas.grab().toImage().copy(box)).tolist() == rgb_of(plain.copy(box)).tolist()
 
 
-def test_the_photo_is_decoded_off_the_gui_thread(
+def test_a_large_photo_is_decoded_off_the_gui_thread_and_the_lens_reads_it_at_full_size(
         qtbot: QtBot, window: MainWindow, built_case: BuiltCase) -> None:
     assert window.open_case(built_case.case_path)
     window.select_media(built_case.photo_id)
     view = window.media_view
     qtbot.waitUntil(lambda: view.canvas.has_image() and not view.is_loading())
+    assert "px" in view.caption.text()
+    big = shared_file(LARGE_PHOTO)  # 2688 x 1520
+    view._show_file(big)
+    qtbot.waitUntil(lambda: not view.is_loading())
     assert view.loader.last_thread is not None
     assert view.loader.last_thread != threading.get_ident()
-    assert "px" in view.caption.text()
+    shown = view.canvas.image()
+    assert max(shown.width(), shown.height()) == DISPLAY_MAX_SIDE
+    assert view.canvas.lens_source() is shown  # no full-size copy while the lens is off
+    window.extras.magnifier.setChecked(True)
+    qtbot.waitUntil(lambda: view.canvas.lens_source().width() > shown.width())
+    full = view.canvas.lens_source()
+    assert full.width() == QImageReader(str(big)).size().width()
+    assert view.full_loader.last_thread != threading.get_ident()
+    window.extras.magnifier.setChecked(False)

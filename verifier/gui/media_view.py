@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 THUMB_SIZE = QSize(160, 90)
 DISPLAY_MAX_SIDE = 2048  # decoding a 50 Mpx photo at full size is wasted on a screen
+FULL_MAX_SIDE = 8192  # the magnifier's full-size copy (256 MB at most as 32-bit pixels)
 CANVAS_BACKGROUND = QColor("#1f2328")
 
 
@@ -145,6 +146,7 @@ class ImageCanvas(QWidget):
         valid = image is not None and not image.isNull()
         keep = keep_view and valid and image is not None and image.size() == self._image.size()
         self._image = image if valid and image is not None else QImage()
+        self._full = QImage()  # the full-size picture for the lens, when the shown one is reduced
         self._pixmap = QPixmap.fromImage(self._image) if valid else QPixmap()
         self._message = message
         if not keep:
@@ -154,6 +156,17 @@ class ImageCanvas(QWidget):
 
     def image(self) -> QImage:
         return self._image
+
+    def set_full_image(self, image: QImage) -> None:
+        """The picture at full size (same aspect) for the magnifier, when the one shown is a
+        reduced copy."""
+        if not image.isNull() and image.width() > self._image.width():
+            self._full = image
+            self.update()
+
+    def lens_source(self) -> QImage:
+        """What the lens enlarges: the full-size picture when loaded, else the one shown."""
+        return self._full if not self._full.isNull() else self._image
 
     # ---------------------------------------------------------------- magnifier
 
@@ -185,8 +198,10 @@ class ImageCanvas(QWidget):
         if point is None:
             return None
         side = self.lens_side()
-        # Each decoded pixel becomes `power` screen pixels across.
-        pixels = lens_pixels(self._image, point, side, self.lens.power, self.lens.equalize)
+        source = self.lens_source()
+        ratio = source.width() / max(self._image.width(), 1)
+        # Each pixel of the full picture becomes `power` screen pixels across.
+        pixels = lens_pixels(source, point * ratio, side, self.lens.power, self.lens.equalize)
         if pixels is None:
             return None
         return lens_rect(pos, side, self.rect()), pixels
@@ -556,8 +571,10 @@ class DisplayLoader(QObject):
 
     loaded = Signal(int, object, str)  # token, QImage or None, the reason it could not load
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, max_side: int | None = DISPLAY_MAX_SIDE,
+                 ) -> None:
         super().__init__(parent)
+        self.max_side = max_side
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="display-image")
         self.token = 0
         self.answered = 0  # the newest token answered (or cancelled)
@@ -572,7 +589,7 @@ class DisplayLoader(QObject):
                 return  # another picture was asked for meanwhile
             self.last_thread = threading.get_ident()
             try:
-                image = load_image(path, DISPLAY_MAX_SIDE)
+                image = load_image(path, self.max_side)
             except UserError as exc:
                 self.loaded.emit(token, None, exc.reason)
                 return
@@ -605,6 +622,11 @@ class MediaView(QWidget):
         self.player_frame: PlayerFrame | None = None  # a decoded frame shown, not a keyframe
         self.loader = DisplayLoader(self)
         self.loader.loaded.connect(self._on_loaded)
+        # The magnifier reads a photo over DISPLAY_MAX_SIDE at full size (up to FULL_MAX_SIDE),
+        # loaded only while the lens is on.
+        self.full_loader = DisplayLoader(self, FULL_MAX_SIDE)
+        self.full_loader.loaded.connect(self._on_full_loaded)
+        self._shown_path: Path | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -621,6 +643,7 @@ class MediaView(QWidget):
         self.exif_panel = ExifPreviewPanel(self.stage)
         self.exif_panel.hide()
         self.player = VideoPlayer(self.stage)
+        self.canvas.magnifier_changed.connect(self.load_full_for_lens)
         self.player.frame_ready.connect(self._on_player_frame)
         self.player.playing_changed.connect(self._on_playing)
         self.player.hide()
@@ -691,6 +714,8 @@ class MediaView(QWidget):
         self.index = -1
         self.player_frame = None
         self.loader.cancel()
+        self.full_loader.cancel()
+        self._shown_path = None
         self.filmstrip.set_keyframes(self.keyframes)
         self.exif_panel.hide()
         self.exif_panel.clear_preview()
@@ -758,7 +783,26 @@ class MediaView(QWidget):
 
     def _show_file(self, path: Path) -> None:
         """Show a picture file: decoded in a worker, shown when ready (see _on_loaded)."""
+        self._shown_path = path
+        self.full_loader.cancel()
         self.loader.load(path)
+
+    def load_full_for_lens(self) -> None:
+        """With the lens on, load the full-size picture when the one shown is reduced."""
+        path = self._shown_path
+        if (not self.canvas.lens.on or path is None or self.loader.pending()
+                or self.full_loader.pending() or self.canvas.lens_source() is not
+                self.canvas.image()):
+            return  # off, nothing shown yet, on its way, or loaded already
+        size = QImageReader(str(path)).size()  # the header only
+        if size.isValid() and max(size.width(), size.height()) > DISPLAY_MAX_SIDE:
+            self.full_loader.load(path)
+
+    def _on_full_loaded(self, token: int, image: QImage | None, reason: str) -> None:
+        if token == self.full_loader.token:
+            self.full_loader.answered = token
+            if image is not None:
+                self.canvas.set_full_image(image)
 
     def _on_loaded(self, token: int, image: QImage | None, reason: str) -> None:
         if token != self.loader.token:
@@ -769,6 +813,7 @@ class MediaView(QWidget):
             self.canvas.set_image(None, f"Cannot display this file:\n{reason}")
         else:
             self.canvas.set_image(image)
+            self.load_full_for_lens()
         if self.item is not None and self.item.kind is not MediaKind.VIDEO:
             self.caption.setText(self._image_caption())
         self._update_bar()
