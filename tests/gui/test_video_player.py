@@ -76,6 +76,11 @@ def test_stepping_changes_the_frame_number_and_the_picture(
     view = video_window.media_view
     start = view.player.position  # the first keyframe's frame
     frames = decoded(video_path(video_window, built_case), start + 2)
+    # The player numbers frames as keyframe extraction does.
+    assert view.keyframes[0].frame == start
+    assert frames[start][0] == pytest.approx(view.keyframes[0].time, abs=1e-3)
+    assert view.player.times is not None
+    assert view.player.times.times[start] == pytest.approx(view.keyframes[0].time, abs=1e-3)
     before = rgb_of(view.canvas.image())
     view.canvas.setFocus()
     qtbot.keyClick(view.canvas, Qt.Key.Key_Period)  # next frame
