@@ -10,8 +10,9 @@ stalls    A 10 ms QTimer on the GUI thread records the longest gap between its t
           window's own job machinery runs each job on real media from ../shared/media:
           ingest of a folder of real photos through the corpus manager (worker thread + its
           process pool), adding a real video to the open case (copy, metadata, keyframes,
-          matching), re-extracting that video's keyframes, and matching a photo against the
-          corpus. The peer is the job itself: run on the GUI thread, the stall would be the
+          matching), re-extracting that video's keyframes, playing that video in the media
+          pane's frame player and stepping it frame by frame, and matching a photo against
+          the corpus. The peer is the job itself: run on the GUI thread, the stall would be the
           whole job, so the table shows the job's duration and stall / duration. The GUI
           thread's CPU time during the job is shown too (a stall with little CPU is the
           machine's load, not our work).
@@ -192,12 +193,68 @@ def _stall_round(folder: Path) -> list[JobStall]:
     assert video_id is not None
     measure(f"keyframes of {EXTRA_VIDEO.name} again",
             lambda: window.extract_keyframes(video_id), window_idle)
+    play_round(window, video_id, measure, out)
     window.select_media(built.photo_id)
     measure("matching a photo against the corpus", window.match_media, window_idle)
     window.shutdown()
     window.deleteLater()
     QCoreApplication.processEvents()
     return out
+
+
+PLAY_SECONDS = 4.0
+
+
+def play_round(window: object, video_id: int,
+               measure: Callable[[str, Callable[[], object], Callable[[], bool]], None],
+               out: list[JobStall]) -> None:
+    """The media pane's frame player: play the video for PLAY_SECONDS, pause (a full-size
+    still is decoded and written), then 20 single-frame steps. The job's name says how many
+    frames were shown per second while playing (the player aims at up to PLAY_FPS)."""
+    from verifier.gui.main_window import MainWindow
+    from verifier.gui.video_player import PLAY_FPS
+
+    assert isinstance(window, MainWindow)
+    window.select_media(video_id)
+    view, player = window.media_view, window.media_view.player
+    _wait_until(lambda: player.is_open() and not view.is_loading(), timeout=60)
+    shown: list[float] = []
+    player.frame_ready.connect(lambda frame: shown.append(time.perf_counter()))
+    start = [0.0]
+
+    def play() -> None:
+        start[0] = time.perf_counter()
+        player.seek_frame(0)
+        player.play()
+
+    def played() -> bool:
+        if time.perf_counter() - start[0] < PLAY_SECONDS:
+            return False
+        if player.playing:
+            player.pause()
+        kf = view.current_keyframe()
+        return kf is not None and kf.frame == player.position and not player.playing
+
+    measure("playing", play, played)
+    rate = max(len(shown) - 1, 0) / PLAY_SECONDS
+    out[-1].job = (f"playing {EXTRA_VIDEO.name} in the frame player for {PLAY_SECONDS:g} s, "
+                   f"then pausing (this round: {rate:.1f} frames shown/s, {PLAY_FPS:g} aimed at)")
+    steps = [0]
+
+    def step() -> None:
+        steps[0] += 1
+        player.step(1)
+
+    def stepped() -> bool:
+        kf = view.current_keyframe()
+        if kf is None or kf.frame != player.position or view.is_loading():
+            return False
+        if steps[0] < 20:
+            step()
+            return False
+        return True
+
+    measure("20 single-frame steps (full-size still each)", step, stepped)
 
 
 def bench_stalls(rounds: int, work: Path) -> list[list[JobStall]]:
@@ -209,7 +266,7 @@ def bench_stalls(rounds: int, work: Path) -> list[list[JobStall]]:
         print(f"message box: {box.text()} {box.informativeText()}", file=sys.stderr)
         return int(QMessageBox.StandardButton.Ok.value)
 
-    QMessageBox.exec = no_box  # type: ignore[method-assign]
+    QMessageBox.exec = no_box  # type: ignore[method-assign,assignment]
     create_application()
     return [_stall_round(work / f"round{n}") for n in range(rounds)]
 
