@@ -1537,7 +1537,8 @@ class MainWindow(QMainWindow):
         stem = Path(item.original_name).stem if item else "picture"
         if keyframe is not None:
             stamp = format_timestamp(keyframe.time).replace(":", "-")
-            return f"{stem}_keyframe_{stamp}.png"
+            kind = "frame" if keyframe.kind == "frame" else "keyframe"  # a player's still
+            return f"{stem}_{kind}_{stamp}.png"
         return f"{stem}.png"
 
     def save_picture_dialog(self) -> None:

@@ -646,6 +646,7 @@ class MediaView(QWidget):
         self.canvas.magnifier_changed.connect(self.load_full_for_lens)
         self.player.frame_ready.connect(self._on_player_frame)
         self.player.playing_changed.connect(self._on_playing)
+        self.player.unavailable.connect(self._on_player_failed)
         self.player.hide()
         stage_layout = QVBoxLayout(self.stage)
         stage_layout.setContentsMargins(0, 0, 0, 0)
@@ -850,6 +851,12 @@ class MediaView(QWidget):
                              f"{self._shot_of(frame.time)} · {frame.image.width()} × "
                              f"{frame.image.height()} px")
         self._update_bar()
+
+    def _on_player_failed(self, reason: str) -> None:
+        log.warning("player: %s", reason)
+        self.caption.setText(f"The player cannot decode this: {reason}")
+        if not self.keyframes and not self.canvas.has_image():
+            self.canvas.set_image(None, f"Cannot play this video:\n{reason}")
 
     def _on_playing(self, playing: bool) -> None:
         if playing:
