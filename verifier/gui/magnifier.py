@@ -56,7 +56,10 @@ def lens_rect(pointer: QPointF, side: int, bounds: QRect) -> QRectF:
         x = pointer.x() - side - 18
     if y + side > bounds.bottom():
         y = pointer.y() - side - 18
-    return QRectF(max(float(bounds.left()), x), max(float(bounds.top()), y), side, side)
+    # Kept inside bounds either way (the lens is at most half the canvas across).
+    x = min(max(float(bounds.left()), x), float(bounds.right() + 1 - side))
+    y = min(max(float(bounds.top()), y), float(bounds.bottom() + 1 - side))
+    return QRectF(x, y, side, side)
 
 
 def paint_lens(painter: QPainter, pixels: QImage, target: QRectF, caption: str) -> None:

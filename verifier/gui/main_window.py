@@ -1084,7 +1084,8 @@ class MainWindow(QMainWindow):
             self.media_view.set_exif_preview(media_id, image)
 
     def background_busy(self) -> bool:
-        return bool(self._workers)
+        # The media pane decodes the picture shown in its own thread (media_view.DisplayLoader).
+        return bool(self._workers) or self.media_view.is_loading()
 
     # ================================================================ menu commands
 

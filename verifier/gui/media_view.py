@@ -9,11 +9,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
     QDrag,
+    QGuiApplication,
     QIcon,
     QImage,
     QImageReader,
@@ -107,12 +108,16 @@ def load_thumbnails(paths: list[str], *, progress: Progress = NULL_PROGRESS,
 
 
 def placeholder_icon(text: str = "") -> QIcon:
-    pixmap = QPixmap(THUMB_SIZE)
+    # Drawn at the screen's pixel ratio, so it is not blurred on a high-DPI screen.
+    ratio = max(QGuiApplication.primaryScreen().devicePixelRatio(), 1.0) \
+        if QGuiApplication.primaryScreen() is not None else 1.0
+    pixmap = QPixmap(THUMB_SIZE * ratio)
+    pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(QColor("#d1d5db"))
     if text:
         painter = QPainter(pixmap)
         painter.setPen(QColor("#6b7280"))
-        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
+        painter.drawText(QRect(QPoint(0, 0), THUMB_SIZE), Qt.AlignmentFlag.AlignCenter, text)
         painter.end()
     return QIcon(pixmap)
 
@@ -506,14 +511,19 @@ class ExifPreviewPanel(QFrame):
         self.preview = image
         pixmap = QPixmap.fromImage(image)
         side = self.WIDTH - 28
-        # Small previews are enlarged (at most 3 times) so they can be compared by eye.
+        # Small previews are enlarged (at most 3 times) so they can be compared by eye; scaled
+        # in device pixels, so a high-DPI screen shows them sharp.
+        ratio = max(self.devicePixelRatioF(), 1.0)
         width = min(side, pixmap.width() * 3)
-        if pixmap.width() != width:
-            pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        device_width = round(width * ratio)
+        if pixmap.width() != device_width:
+            pixmap = pixmap.scaledToWidth(device_width,
+                                          Qt.TransformationMode.SmoothTransformation)
+        pixmap.setDevicePixelRatio(ratio)
         self.image.setPixmap(pixmap)
         self.image.setToolTip(f"{image.width()} × {image.height()} px as embedded (turned as "
                               "the main picture's orientation says)")
-        enlarged = ", enlarged" if pixmap.width() > image.width() else ""
+        enlarged = ", enlarged" if width > image.width() else ""
         self.note.setText(f"<span style='color:#6b7280'>{image.width()} × {image.height()} px"
                           f"{enlarged}</span><br>{note_html}")
 
