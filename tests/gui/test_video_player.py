@@ -142,6 +142,8 @@ def test_the_frame_shown_can_be_saved_and_copied(
     assert picture is not None and "frame" in picture[1]
     assert video_window.save_picture_action.isEnabled()
     assert video_window.find_action.isEnabled()
+    forensics = video_window.inspector.forensics.target  # the Forensics tab's picture shown
+    assert forensics is not None and forensics.picture == Path(kf.path)
     out = tmp_path / "frame.png"
     assert video_window.save_picture(out)
     assert np.array_equal(rgb_of(QImage(str(out))), frames[n][1])
