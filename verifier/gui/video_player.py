@@ -9,6 +9,7 @@ late frames are skipped, never queued, so the picture keeps to the clock; no sou
 from __future__ import annotations
 
 import atexit
+import hashlib
 import logging
 import queue
 import shutil
@@ -34,7 +35,10 @@ log = logging.getLogger(__name__)
 
 PLAY_FPS = 12.0  # frames shown per second while playing: smooth enough to follow, light to decode
 PLAY_MAX_SIDE = 960  # playback frames are reduced; a still is decoded at full size
+KEEP_STILLS = 50  # the newest stills kept on disk (a 1080p PNG is 2-4 MB; stepping makes many)
 _FRAMES_DIR: Path | None = None
+_STILLS: list[Path] = []  # written, oldest first
+_STILLS_LOCK = threading.Lock()
 
 
 def frames_dir() -> Path:
@@ -44,6 +48,16 @@ def frames_dir() -> Path:
         _FRAMES_DIR = Path(tempfile.mkdtemp(prefix="verifier-frames-"))
         atexit.register(shutil.rmtree, _FRAMES_DIR, True)
     return _FRAMES_DIR
+
+
+def remember_still(path: Path) -> None:
+    """Note a still written; the oldest beyond KEEP_STILLS are deleted."""
+    with _STILLS_LOCK:
+        if path in _STILLS:
+            _STILLS.remove(path)
+        _STILLS.append(path)
+        while len(_STILLS) > KEEP_STILLS:
+            _STILLS.pop(0).unlink(missing_ok=True)
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -114,7 +128,10 @@ class _DecodeThread(threading.Thread):
         got = seeker.frame(req.index)
         if req.token != self.token:
             return
-        png = write_png(got.rgb, frames_dir() / f"{self.stem}_frame_{got.index:06d}.png")
+        # The path's digest keeps two videos of the same name apart.
+        tag = hashlib.sha1(str(self.path).encode()).hexdigest()[:8]
+        png = write_png(got.rgb, frames_dir() / f"{self.stem}_{tag}_frame_{got.index:06d}.png")
+        remember_still(png)
         self.bridge.frame.emit(PlayerFrame(req.token, got.index, got.time, to_qimage(got.rgb),
                                            png))
 
