@@ -219,3 +219,18 @@ def test_a_large_photo_is_decoded_off_the_gui_thread_and_the_lens_reads_it_at_fu
     assert full.width() == QImageReader(str(big)).size().width()
     assert view.full_loader.last_thread != threading.get_ident()
     window.extras.magnifier.setChecked(False)
+
+
+def test_only_the_newest_stills_stay_on_disk(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier.gui import video_player
+
+    monkeypatch.setattr(video_player, "KEEP_STILLS", 3)
+    monkeypatch.setattr(video_player, "_STILLS", [])
+    paths = [tmp_path / f"still{n}.png" for n in range(5)]
+    for path in paths:
+        path.write_bytes(b"png")
+        video_player.remember_still(path)
+    video_player.remember_still(paths[2])  # shown again: the newest now
+    assert [p.exists() for p in paths] == [False, False, True, True, True]
+    assert [paths[3], paths[4], paths[2]] == video_player._STILLS
