@@ -234,3 +234,13 @@ def test_only_the_newest_stills_stay_on_disk(tmp_path: Path,
     video_player.remember_still(paths[2])  # shown again: the newest now
     assert [p.exists() for p in paths] == [False, False, True, True, True]
     assert [paths[3], paths[4], paths[2]] == video_player._STILLS
+
+
+def test_single_key_shortcuts_leave_typing_alone(qtbot: QtBot, video_window: MainWindow) -> None:
+    """M (magnifier), Space and the step keys do not swallow letters typed in a text field."""
+    field = video_window.inspector.metadata.raw_filter
+    field.setFocus()
+    qtbot.keyClicks(field, "m. ,")
+    assert field.text() == "m. ,"
+    assert not video_window.extras.magnifier.isChecked()
+    assert not video_window.media_view.player.playing
