@@ -77,3 +77,15 @@ def test_a_file_that_is_not_a_video_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(UserError) as err:
         FrameSeeker(bad)
     assert "notes.mp4" in str(err.value)
+
+
+def test_a_time_rounded_to_the_millisecond_finds_its_frame() -> None:
+    path = shared_file(VFR)
+    seeker = FrameSeeker(path)
+    try:
+        times = seeker.times
+        for n in (1, 40, 41, 100, times.count - 1):
+            assert times.nearest(round(times.times[n], 3)) == n
+            assert times.nearest(round(times.times[n], 3) + 0.004) == n
+    finally:
+        seeker.close()

@@ -844,7 +844,10 @@ class MediaView(QWidget):
             self.caption.setText(f"Playing · {format_timestamp(frame.time)} · frame "
                                  f"{frame.index} (no sound; pause to use the frame)")
             return
-        same = next((i for i, k in enumerate(self.keyframes) if k.frame == frame.index), None)
+        times = self.player.times
+        same = next((i for i, k in enumerate(self.keyframes)
+                     if (times.nearest(k.time) if times is not None else k.frame)
+                     == frame.index), None)
         self.player_frame = None if same is not None else frame
         self.index = same if same is not None else -1
         self.timeline.set_selected(self.index)
@@ -885,7 +888,7 @@ class MediaView(QWidget):
         self.index = index
         self.player_frame = None
         kf = self.keyframes[index]
-        self.player.set_position(kf.frame)
+        self.player.set_position(kf.frame, kf.time)
         self.timeline.set_playhead(kf.time)
         self._show_file(Path(kf.path))
         shot = ""

@@ -187,6 +187,7 @@ class VideoPlayer(QWidget):
         self._thread: _DecodeThread | None = None
         self._token = 0
         self._pending: int | None = None  # a frame asked for before the video was opened
+        self._position_time: float | None = None  # the time set_position was given
         self._bridge = _Bridge(self)
         self._bridge.opened.connect(self._on_opened)
         self._bridge.frame.connect(self._on_frame)
@@ -261,13 +262,17 @@ class VideoPlayer(QWidget):
     def is_open(self) -> bool:
         return self.times is not None
 
-    def set_position(self, index: int) -> None:
-        """Say which frame is shown (a keyframe shown from its own PNG) without decoding it."""
+    def set_position(self, index: int, seconds: float | None = None) -> None:
+        """Say which frame is shown (a keyframe shown from its own PNG) without decoding it;
+        its time, when given, decides (a quick preview numbers its frames from the time)."""
         if self.playing:
             self.pause(show=False)
         self._token += 1  # answers to earlier requests are stale now
         if self._thread is not None:
             self._thread.token = self._token
+        self._position_time = seconds
+        if seconds is not None and self.times is not None:
+            index = self.times.nearest(seconds)
         self.position = max(index, 0)
         self._sync_controls()
 
@@ -345,6 +350,8 @@ class VideoPlayer(QWidget):
         if pending is not None:
             self.seek_frame(pending)
         else:
+            if self._position_time is not None:
+                self.position = times.nearest(self._position_time)
             self.position = min(self.position, times.count - 1)
             self._sync_controls()
 

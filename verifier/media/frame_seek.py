@@ -43,6 +43,15 @@ class FrameTimes:
         return min(max(n, 0), len(self.times) - 1)
 
 
+    def nearest(self, seconds: float) -> int:
+        """The frame whose time is nearest (for times stored rounded, as keyframes' are)."""
+        n = self.index_at(seconds)
+        if n + 1 < len(self.times) and \
+                abs(self.times[n + 1] - seconds) < abs(self.times[n] - seconds):
+            return n + 1
+        return n
+
+
 @dataclass(frozen=True)
 class SeekFrame:
     index: int
