@@ -144,6 +144,7 @@ def test_the_frame_shown_can_be_saved_and_copied(
     assert video_window.find_action.isEnabled()
     forensics = video_window.inspector.forensics.target  # the Forensics tab's picture shown
     assert forensics is not None and forensics.picture == Path(kf.path)
+    assert forensics.what.startswith("the frame at ")  # not called a keyframe
     out = tmp_path / "frame.png"
     assert video_window.save_picture(out)
     assert np.array_equal(rgb_of(QImage(str(out))), frames[n][1])

@@ -334,10 +334,13 @@ class ForensicsPanel(QWidget):
         if item is not None and item.id is not None:
             if item.kind is MediaKind.VIDEO:
                 kf = win.media_view.current_keyframe()
+                # The media pane names what it shows: a keyframe, or a frame the player stopped on.
+                shown = win.media_view.current_picture()
+                what = (shown[1] if shown and kf else
+                        f"the keyframe at {format_timestamp(kf.time)} of {item.original_name}"
+                        if kf else f"the video {item.original_name}")
                 target = Target(item.id, item.original_name, Path(kf.path) if kf else None,
-                                f"the keyframe at {format_timestamp(kf.time)} of "
-                                f"{item.original_name}" if kf else f"the video "
-                                f"{item.original_name}", Path(item.path))
+                                what, Path(item.path))
             else:
                 target = Target(item.id, item.original_name, Path(item.path),
                                 f"the photo {item.original_name}")
