@@ -322,7 +322,8 @@ def test_signed_mp4_reads_back(chain: Chain, tmp_path: Path) -> None:
     assert "c2pa.hash.bmff.v3" in active.assertions  # bound to the video's boxes
     report = extract(signed)
     assert report.credentials is not None and report.credentials.present
-    assert report.value("duration") is not None  # the video's own metadata is still read
+    running_time = report.value("duration")  # the video's own metadata is still read
+    assert running_time is not None
 
     unsigned = read_credentials(src, "video/mp4")
     assert unsigned.summary == NO_CREDENTIALS

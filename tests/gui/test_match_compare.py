@@ -228,7 +228,8 @@ def test_time_alignment_shows_the_demo_clip_inside_the_archive_video(
         match = next(m for m in case.matches(clip.id) if m.query_start is not None)
         keyframes = case.keyframes(clip.id)
     loaded = open_matches(qtbot, window, demo_case, clip.id)
-    assert loaded.source_duration and loaded.query_duration
+    lengths = (loaded.source_duration, loaded.query_duration)  # both videos' lengths known
+    assert all(lengths)
     matches = window.inspector.matches
     assert "2017-03-14" in matches.earliest.text()
     compare = matches.compare.compare

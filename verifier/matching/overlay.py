@@ -10,7 +10,6 @@ quarter turns, crop box)."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,6 @@ from verifier.matching.verify import (
     extract_features,
     verify,
 )
-
-log = logging.getLogger(__name__)
 
 # Pictures are compared at most this large (longest side): enough to see an edit on screen.
 COMPARE_SIDE = 1024
@@ -331,31 +328,8 @@ def load_picture(path: Path, *, time: float | None = None, side: int = COMPARE_S
 def video_frame_rgb(path: Path, seconds: float, side: int | None = None) -> np.ndarray | None:
     """Upright RGB of the frame shown at `seconds` from the stream's start (as the corpus times
     its frames), or None; with side, its longer side reduced to at most that."""
-    import av
-
-    from verifier.media.frame_seek import frame_small_rgb
+    from verifier.media.frame_seek import frame_at_time, frame_small_rgb
     from verifier.media.video import frame_rgb
 
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                return None
-            stream = container.streams.video[0]
-            base = stream.time_base
-            start = float(stream.start_time * base) if stream.start_time is not None and base \
-                else 0.0
-            if base:
-                target = int((seconds + start) / float(base))
-                container.seek(max(0, target), stream=stream, backward=True, any_frame=False)
-            chosen = None
-            for frame in container.decode(stream):
-                t = float(frame.time) - start if frame.time is not None else 0.0
-                chosen = frame
-                if t + 1e-3 >= seconds:
-                    break
-            if chosen is None:
-                return None
-            return frame_small_rgb(chosen, side) if side else frame_rgb(chosen)
-    except (av.error.FFmpegError, OSError, ValueError) as exc:
-        log.info("no frame of %s at %.3f s: %s", path, seconds, exc)
-        return None
+    return frame_at_time(path, seconds,
+                         lambda frame: frame_small_rgb(frame, side) if side else frame_rgb(frame))

@@ -126,34 +126,15 @@ def decode_query_image(path: Path, side: int = VERIFY_SIDE) -> np.ndarray:
 
 def video_frame_at(path: Path, seconds: float) -> np.ndarray | None:
     """Upright luma of the frame shown at `seconds` from the stream's start, or None."""
-    import av
+    from verifier.corpus.worker import _luma
+    from verifier.media.frame_seek import frame_at_time
 
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                return None
-            stream = container.streams.video[0]
-            base = stream.time_base
-            start = float(stream.start_time * base) if stream.start_time is not None and base \
-                else 0.0
-            if base:
-                target = int((seconds + start) / float(base))
-                container.seek(max(0, target), stream=stream, backward=True, any_frame=False)
-            chosen = None
-            for frame in container.decode(stream):
-                t = float(frame.time) - start if frame.time is not None else 0.0
-                chosen = frame
-                if t + 1e-3 >= seconds:
-                    break
-            if chosen is None:
-                return None
-            from verifier.corpus.worker import _luma
+    def upright_luma(frame: Any) -> np.ndarray:
+        luma = _luma(frame)
+        rotation = round((getattr(frame, "rotation", 0) or 0) / 90) % 4
+        return np.ascontiguousarray(np.rot90(luma, rotation) if rotation else luma)
 
-            luma = _luma(chosen)
-            rotation = round((getattr(chosen, "rotation", 0) or 0) / 90) % 4
-            return np.ascontiguousarray(np.rot90(luma, rotation) if rotation else luma)
-    except (av.error.FFmpegError, OSError, ValueError):
-        return None
+    return frame_at_time(path, seconds, upright_luma)
 
 
 # ---------------------------------------------------------------- the query picture

@@ -8,9 +8,11 @@ the key frame before it and decodes forward; asking for the next frame just deco
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import av
 import cv2
@@ -18,6 +20,9 @@ import numpy as np
 
 from verifier.errors import UserError
 from verifier.media.video import _open_error, frame_rgb
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,34 @@ def frame_small_rgb(frame: av.VideoFrame, max_side: int) -> np.ndarray:
         img = frame.to_ndarray(format="rgb24")
     k = round((frame.rotation or 0) / 90) % 4
     return np.ascontiguousarray(np.rot90(img, k)) if k else img
+
+
+def frame_at_time(path: Path, seconds: float, convert: Callable[[av.VideoFrame], T]) -> T | None:
+    """`convert` applied to the frame shown at `seconds` from the stream's start (as the corpus
+    times its frames): a seek to the key frame before it, then decoding forward. None when the
+    file has no video or no frame could be decoded there (logged, not raised: callers show a
+    placeholder or skip the frame)."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            base = stream.time_base
+            start = float(stream.start_time * base) if stream.start_time is not None and base \
+                else 0.0
+            if base:
+                target = int((seconds + start) / float(base))
+                container.seek(max(0, target), stream=stream, backward=True, any_frame=False)
+            chosen = None
+            for frame in container.decode(stream):
+                t = float(frame.time) - start if frame.time is not None else 0.0
+                chosen = frame
+                if t + 1e-3 >= seconds:
+                    break
+            return None if chosen is None else convert(chosen)
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        log.info("no frame of %s at %.3f s: %s", path, seconds, exc)
+        return None
 
 
 class FrameSeeker:
