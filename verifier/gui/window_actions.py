@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QDialog, QFileDialog
 
 from verifier.case import CASE_SUFFIX
 from verifier.errors import UserError
@@ -255,14 +255,7 @@ def open_corpus_manager(window: MainWindow, *, modal: bool = True) -> CorpusMana
     """The corpus manager on the window's corpus; choosing another sets the window's."""
     dialog = CorpusManager(window.corpus_path() or _saved_corpus(), window.pool, window)
     dialog.corpus_chosen.connect(window.set_corpus)
-    if modal:
-        try:
-            dialog.exec()
-        finally:
-            dialog.deleteLater()
-    else:
-        dialog.show()
-    return dialog
+    return _present(dialog, modal)
 
 
 def _saved_corpus() -> Path | None:
@@ -304,18 +297,19 @@ def edit_verdict(window: MainWindow) -> None:
 
 def show_shortcuts(window: MainWindow, *, modal: bool = True) -> ShortcutsDialog:
     dialog = ShortcutsDialog(shortcut_rows(window), window)
-    if modal:
-        try:
-            dialog.exec()
-        finally:
-            dialog.deleteLater()
-    else:
-        dialog.show()
-    return dialog
+    return _present(dialog, modal)
 
 
 def show_log(window: MainWindow, *, modal: bool = True, path: Path | None = None) -> LogDialog:
     dialog = LogDialog(path or log_path(), window)
+    return _present(dialog, modal)
+
+
+D = TypeVar("D", bound=QDialog)
+
+
+def _present(dialog: D, modal: bool) -> D:
+    """Modal: run it and free it after; else show it and let the caller keep it (tests do)."""
     if modal:
         try:
             dialog.exec()
