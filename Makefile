@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+comma := ,
 
 # Qt's offscreen platform needs the first line; a real X window (Xvfb) the rest.
 QT_PKGS := libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libx11-6 \
@@ -17,12 +18,14 @@ TEST_PKGS := libimage-exiftool-perl
 
 setup: system-packages $(STAMP)
 
-system-packages:
+# Installs the Debian packages named in $(1) that are missing (as root; otherwise says what to
+# run); $(2) is an extra shell test that adds to $$missing.
+define install_debs
 	@missing=""; \
-	for p in $(QT_PKGS) $(TEST_PKGS); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
-	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	$(2) \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing system packages:$$missing"; \
@@ -31,6 +34,10 @@ system-packages:
 	    echo "Missing system packages:$$missing"; echo "Run as root: apt-get install$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
+
+system-packages:
+	$(call install_debs,$(QT_PKGS) $(TEST_PKGS),$(PYTHON) -c 'import ensurepip$(comma) venv' 2>/dev/null || missing="$$missing python3-venv";)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -87,18 +94,7 @@ PACKAGE_INPUTS := pyproject.toml $(shell find verifier resources packaging -type
 package: $(TARBALL)
 
 package-system-packages:
-	@missing=""; \
-	for p in $(PACKAGE_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing system packages:$$missing"; \
-	    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else \
-	    echo "Missing system packages:$$missing"; echo "Run as root: apt-get install$$missing"; exit 1; \
-	  fi; \
-	fi
+	$(call install_debs,$(PACKAGE_PKGS),)
 
 $(PACKAGE_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,package]'
