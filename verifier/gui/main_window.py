@@ -894,12 +894,8 @@ class MainWindow(QMainWindow):
             box.setStandardButtons(QMessageBox.StandardButton.Ok)
             box.exec()
 
-        try:
-            return self.start_job(job, "Verifying the case's integrity", done,
-                                  error_context="Could not verify the case", cancellable=False)
-        except UserError as exc:
-            show_exception(self, exc)
-            return None
+        return self.run_job(job, "Verifying the case's integrity", done,
+                            error_context="Could not verify the case", cancellable=False)
 
     def settings_dialog(self) -> None:
         import getpass
@@ -967,6 +963,19 @@ class MainWindow(QMainWindow):
         log.info("job started: %s", description)
         worker.start(self.pool)
         return worker
+
+    def run_job(self, fn: JobFunction, description: str,
+                on_result: Callable[[Any], None] | None = None, *,
+                error_context: str = "", cancellable: bool = True,
+                on_end: Callable[[], None] | None = None) -> Worker | None:
+        """start_job for a menu action: a job that cannot start (another is running) is said in
+        a message box, and None returned."""
+        try:
+            return self.start_job(fn, description, on_result, error_context=error_context,
+                                  cancellable=cancellable, on_end=on_end)
+        except UserError as exc:
+            show_exception(self, exc)
+            return None
 
     @Slot()
     def cancel_job(self) -> None:
@@ -1114,12 +1123,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Case created: {result.case_path}; report "
                                          f"{result.report_path}", STATUS_TIMEOUT_MS)
 
-        try:
-            return self.start_job(job, f"Building case {request.case_path.name}", done,
-                                  error_context="Could not build the case")
-        except UserError as exc:
-            show_exception(self, exc)
-            return None
+        return self.run_job(job, f"Building case {request.case_path.name}", done,
+                            error_context="Could not build the case")
 
     def open_case_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open case", last_dir(), CASE_FILTER)
@@ -1189,13 +1194,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{label} report written to {out} · SHA-256 {digest} "
                                          "(recorded in the audit trail)", 60_000)
 
-        try:
-            return self.start_job(job, f"Exporting {out.name}", done,
-                                  error_context="Could not export the report",
-                                  cancellable=False)
-        except UserError as exc:
-            show_exception(self, exc)
-            return None
+        return self.run_job(job, f"Exporting {out.name}", done,
+                            error_context="Could not export the report",
+                            cancellable=False)
 
     def open_demo(self) -> Worker | None:
         """Build the demo case in the pool (if needed) and open it."""
@@ -1207,13 +1208,9 @@ class MainWindow(QMainWindow):
         def done(demo: Any) -> None:
             self.open_case(Path(demo.case_path))
 
-        try:
-            return self.start_job(job, "Preparing the demo case", done,
-                                  error_context="Could not build the demo case",
-                                  cancellable=True)
-        except UserError as exc:
-            show_exception(self, exc)
-            return None
+        return self.run_job(job, "Preparing the demo case", done,
+                            error_context="Could not build the demo case",
+                            cancellable=True)
 
     # ================================================================ media commands
 
@@ -1335,12 +1332,8 @@ class MainWindow(QMainWindow):
             if not delivered:  # cancelled or failed: show what was added before
                 self.reload()
 
-        try:
-            return self.start_job(job, f"Adding {label}", done, on_end=end,
-                                  error_context="Could not add the media")
-        except UserError as exc:
-            show_exception(self, exc)
-            return None
+        return self.run_job(job, f"Adding {label}", done, on_end=end,
+                            error_context="Could not add the media")
 
     def keyframes_dialog(self) -> None:
         item = self._selected_media()
@@ -1376,13 +1369,9 @@ class MainWindow(QMainWindow):
                                              STATUS_TIMEOUT_MS)
 
         kind = "Quick preview" if fast else "Keyframes"
-        try:
-            return self.start_job(job, f"{kind} of {item.original_name}", done,
-                                  error_context=f"Could not extract the keyframes of "
-                                                f"{item.original_name}")
-        except UserError as exc:
-            show_exception(self, exc)
-            return None
+        return self.run_job(job, f"{kind} of {item.original_name}", done,
+                            error_context=f"Could not extract the keyframes of "
+                                          f"{item.original_name}")
 
     # ---------------------------------------------------------------- corpus
 
@@ -1454,12 +1443,8 @@ class MainWindow(QMainWindow):
                                          f"{'es' if count != 1 else ''} in {corpus_path.name}",
                                          STATUS_TIMEOUT_MS)
 
-        try:
-            return self.start_job(job, f"Matching {item.original_name}", done,
-                                  error_context=f"Could not match {item.original_name}")
-        except UserError as exc:
-            show_exception(self, exc)
-            return None
+        return self.run_job(job, f"Matching {item.original_name}", done,
+                            error_context=f"Could not match {item.original_name}")
 
     def find_in_corpus(self) -> Worker | None:
         """Search the corpus for the picture shown large: a keyframe (its results are shown in
@@ -1492,12 +1477,8 @@ class MainWindow(QMainWindow):
                      for m in (matches if isinstance(matches, list) else [])]
             self.show_keyframe_matches(what, corpus_path, found)
 
-        try:
-            return self.start_job(job, f"Searching {corpus_path.name} for {what}", done,
-                                  error_context="Could not search the corpus")
-        except UserError as exc:
-            show_exception(self, exc)
-            return None
+        return self.run_job(job, f"Searching {corpus_path.name} for {what}", done,
+                            error_context="Could not search the corpus")
 
     def show_keyframe_matches(self, what: str, corpus_path: Path, matches: list[Match]) -> None:
         self.inspector.matches.show_search(what, str(corpus_path), matches)

@@ -196,12 +196,8 @@ def save_as(window: MainWindow, target: Path) -> Worker | None:
                 f"Saved a copy as {result}; you are now working in the copy ({source.name} is "
                 f"unchanged). {AUTOSAVE_NOTE}", STATUS_MS)
 
-    try:
-        return window.start_job(job, f"Saving a copy as {target.name}", done,
-                                error_context="Could not save the case as a new file")
-    except UserError as exc:
-        show_exception(window, exc)
-        return None
+    return window.run_job(job, f"Saving a copy as {target.name}", done,
+                          error_context="Could not save the case as a new file")
 
 
 def import_article_dialog(window: MainWindow) -> Worker | None:
@@ -243,12 +239,8 @@ def import_article(window: MainWindow, source: str) -> Worker | None:
         window.reload()
         window.statusBar().showMessage(f"Article imported: {count} claims found.", STATUS_MS)
 
-    try:
-        return window.start_job(job, "Importing the article", done,
-                                error_context="Could not import the article")
-    except UserError as exc:
-        show_exception(window, exc)
-        return None
+    return window.run_job(job, "Importing the article", done,
+                          error_context="Could not import the article")
 
 
 def open_corpus_manager(window: MainWindow, *, modal: bool = True) -> CorpusManager:
