@@ -17,7 +17,6 @@ to read.
 from __future__ import annotations
 
 import argparse
-import datetime
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = ROOT.parent / "shared" / "media"
@@ -33,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import c2pa  # noqa: E402
 
+from tests.c2pa_chain import make_chain  # noqa: E402
 from verifier.media import metadata  # noqa: E402
 from verifier.provenance import read_credentials  # noqa: E402
 
@@ -40,51 +39,8 @@ SETTINGS = {"verify": {"verify_after_reading": True, "verify_trust": True,
                        "remote_manifest_fetch": False, "ocsp_fetch": False}}
 
 
-def make_chain() -> tuple[bytes, bytes]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    def name(cn: str) -> Any:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-    def usage(**on: bool) -> Any:
-        names = ("digital_signature", "content_commitment", "key_encipherment",
-                 "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign",
-                 "encipher_only", "decipher_only")
-        return x509.KeyUsage(**{n: on.get(n, False) for n in names})
-
-    now = datetime.datetime.now(datetime.UTC)
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    root = (x509.CertificateBuilder().subject_name(name("Bench Root"))
-            .issuer_name(name("Bench Root"))
-            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(usage(key_cert_sign=True, crl_sign=True), critical=True)
-            .sign(root_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (x509.CertificateBuilder().subject_name(name("Bench Signer")).issuer_name(root.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(usage(digital_signature=True), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                root_key.public_key()), critical=False)
-            .sign(root_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
-    return (leaf.public_bytes(pem) + root.public_bytes(pem),
-            key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()))
-
-
 def sign_copies(files: list[Path], out: Path, mime: str) -> list[Path]:
-    chain, key = make_chain()
+    chain, key, _root = make_chain("Bench Signer", "Bench", "Bench Root")
     signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, key,
                                                        None))
     context = c2pa.Context.from_dict(SETTINGS | {"builder": {"thumbnail": {"enabled": False}}})

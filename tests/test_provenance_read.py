@@ -8,7 +8,6 @@ authority, so nothing touches the network.
 
 from __future__ import annotations
 
-import datetime
 import json
 import shutil
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.c2pa_chain import make_chain
 from tests.conftest import shared_file
 from verifier.media.metadata import extract
 from verifier.provenance import (
@@ -49,52 +49,10 @@ class Chain:
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    def name(cn: str) -> Any:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, SIGNER_ORG)])
-
-    def usage(**on: bool) -> Any:
-        names = ("digital_signature", "content_commitment", "key_encipherment",
-                 "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign",
-                 "encipher_only", "decipher_only")
-        return x509.KeyUsage(**{n: on.get(n, False) for n in names})
-
-    now = datetime.datetime.now(datetime.UTC)
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    root = (x509.CertificateBuilder().subject_name(name("Test Root CA"))
-            .issuer_name(name("Test Root CA")).public_key(root_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(usage(key_cert_sign=True, crl_sign=True), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()),
-                           critical=False)
-            .sign(root_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (x509.CertificateBuilder().subject_name(name(SIGNER_CN)).issuer_name(root.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(usage(digital_signature=True), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]),
-                           critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                root_key.public_key()), critical=False)
-            .sign(root_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
+    cert_chain, key, root = make_chain(SIGNER_CN, SIGNER_ORG)
     root_path = tmp_path_factory.mktemp("c2pa-root") / "root.pem"
-    root_path.write_bytes(root.public_bytes(pem))
-    return Chain(leaf.public_bytes(pem) + root.public_bytes(pem),
-                 key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()), root_path)
+    root_path.write_bytes(root)
+    return Chain(cert_chain, key, root_path)
 
 
 def sign(chain: Chain, src: Path, dst: Path, mime: str, actions: list[dict[str, Any]], *,
