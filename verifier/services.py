@@ -77,7 +77,7 @@ def analyse_media(
         result = extract_keyframes(Path(item.path), keyframes_dir(case, item),
                                    progress=progress, cancel=cancel)
         keyframes = case.set_keyframes(item.id, result.shots, result.keyframes,
-                                       _params(result.params))
+                                       _params(result.params) | {"notes": list(result.notes)})
     if corpus is not None:
         cancel.check()
         progress.message(f"Matching {item.original_name} against the corpus")
@@ -343,13 +343,16 @@ def parse_evidence_item(text: str) -> EvidenceItem:
     return EvidenceItem(kind, ref, note.strip())
 
 
-def keyframes_of(video: Path, out_dir: Path, *, fast: bool = False,
+def keyframes_of(video: Path, out_dir: Path, *, fast: bool = False, every_frame: bool = False,
                  progress: Progress = NULL_PROGRESS,
                  cancel: CancelToken = NEVER_CANCELLED) -> KeyframeResult:
+    """Keyframes of a video file; every_frame decodes the pictures the fast path skips too
+    (cuts placed to the exact frame, at about twice the time on most H.264 files)."""
     sniffed = intake.sniff(video)
     if sniffed.kind is not MediaKind.VIDEO:
         raise UserError(video, f"not a video ({sniffed.mime})")
-    return extract_keyframes(video, out_dir, fast=fast, progress=progress, cancel=cancel)
+    return extract_keyframes(video, out_dir, fast=fast, progress=progress, cancel=cancel,
+                             params=KeyframeParams(skip_unreferenced=not every_frame))
 
 
 def match_file(path: Path, corpus: Corpus, *, max_distance: int = DEFAULT_MAX_DISTANCE,
@@ -467,7 +470,8 @@ def extract_case_keyframes(case: CaseStore, media_id: int, *, fast: bool = False
         result = extract_keyframes(Path(item.path), out, fast=fast, progress=named,
                                    cancel=cancel)
         params = _params(result.params) | {"fast": fast, "partial": result.partial,
-                                           "problems": list(result.problems)}
+                                           "problems": list(result.problems),
+                                           "notes": list(result.notes)}
         stored = case.set_keyframes(media_id, result.shots, result.keyframes, params)
     except BaseException:
         _shutil.rmtree(out, ignore_errors=True)

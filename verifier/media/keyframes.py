@@ -17,8 +17,16 @@ of the last four seconds (the shot detector decides that late, for dissolves) an
 candidate of the current segment, never the whole video. Three threads share the work: one
 drives the decoder and makes each frame's detection grid as soon as it is decoded (FFmpeg and
 OpenCV release the GIL), four frames ahead of this one, which detects and chooses; saving runs
-in a third (zlib and JPEG encoding release the GIL too), through a queue of four. Every frame is
-decoded in full (loop filter included), so saved pictures and hashes are the exact frames.
+in a third (zlib and JPEG encoding release the GIL too), through a queue of four. Every frame
+that is decoded is decoded in full (loop filter included), so saved pictures and hashes are the
+exact frames.
+
+In H.264 and HEVC streams, pictures that no other picture predicts from (about half the frames
+of x264 encodes and many camera files) are not decoded at all (`skip_unreferenced`): the pass
+then costs about half a full decode, and the frames it sees are still bit-exact, at their true
+frame numbers. The detector works on the frames decoded (at their own rate), so a hard cut is
+placed at the first decoded frame of the new shot, at most a few frames after the real one
+(encoders usually start a new shot with an I-frame, which is always decoded).
 
 `fast=True` decodes only the stream's I-frames (the encoder's choice, not the shots): a preview
 filmstrip in seconds. Its keyframes have kind "preview" and shot -1, and it returns no shots.
@@ -29,7 +37,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +49,7 @@ from PIL import Image
 
 from verifier.matching.hashing import hamming, phash_array, to_hex, work_image
 from verifier.matching.pdq import pdq_hash
+from verifier.media.nal import skippable_share
 from verifier.media.shots import Boundary, Features, ShotDetector, ShotParams
 from verifier.media.timecode import format_timestamp as format_timestamp  # re-exported
 from verifier.media.video import (
@@ -78,6 +88,10 @@ class KeyframeParams:
     merge_distance: int = 6
     merge_colour: float = 20.0  # and their 8x8 colour thumbnails this close (mean |diff|)
     png_compress_level: int = 1
+    # Leave non-reference pictures undecoded when at least this share of them can be skipped
+    # (H.264/HEVC, progressive); False decodes every frame.
+    skip_unreferenced: bool = True
+    min_skippable_share: float = 0.2
     shots: ShotParams = field(default_factory=ShotParams)
 
     def shot_params(self) -> ShotParams:
@@ -108,11 +122,14 @@ class KeyframeResult:
     frames: int = 0  # frames decoded
     fps: float | None = None
     merges: tuple[Merge, ...] = ()
+    frames_in_video: int = 0  # frames up to the last one decoded, skipped ones included
+    notes: tuple[str, ...] = ()  # how the result was made, where it matters (not problems)
 
 
 @dataclass
 class _Candidate:
-    index: int
+    index: int  # position among the decoded frames (the detector's frame numbers)
+    frame_number: int  # position in the video
     time: float
     sharpness: float
     frame: Any  # av.VideoFrame, kept only while it may still be chosen
@@ -247,15 +264,18 @@ class _Saver:
 class _Selector:
     """Walks candidates in frame order once their shot is final; picks keyframes; builds shots."""
 
-    def __init__(self, saver: _Saver, params: KeyframeParams, fps: float) -> None:
+    def __init__(self, saver: _Saver, params: KeyframeParams, fps: float,
+                 frame_number: Callable[[int], int] = int) -> None:
         self.saver = saver
         self.p = params
         self.fps = fps
+        self.frame_number = frame_number  # decoded frame's position -> its frame in the video
         self.guard = max(params.guard_frames, 1)
         self.boundaries: list[Boundary] = []
         self.next_b = 0
         self.shots: list[Shot] = []
-        self.shot_start = (0.0, 0, "start", -1)  # time, frame, transition, last transition frame
+        # time, frame number in the video, transition, last (decoded) frame of the transition
+        self.shot_start = (0.0, 0, "start", -1)
         self.emitted_in_shot = 0
         self.fallback: _Candidate | None = None
         self.seg_best: _Candidate | None = None
@@ -297,7 +317,7 @@ class _Selector:
 
     def _emit(self, cand: _Candidate) -> None:
         kind = "shot" if self.emitted_in_shot == 0 else "content"
-        self.saver.submit(_Job(len(self.shots), kind, cand, cand.index))
+        self.saver.submit(_Job(len(self.shots), kind, cand, cand.frame_number))
         self.emitted_in_shot += 1
         if cand is self.fallback:
             self.fallback = None
@@ -309,12 +329,13 @@ class _Selector:
         elif self.emitted_in_shot == 0 and self.fallback is not None:
             self._emit(self.fallback)  # a short shot: its best frame, boundary or not
         start_time, start_frame, transition, _ = self.shot_start
+        b_frame = self.frame_number(b.frame) if b is not None else 0
         if b is not None:
-            end_time, end_frame = b.time, b.frame - 1
+            end_time, end_frame = b.time, b_frame - 1
         self.shots.append(Shot(len(self.shots), round(start_time, 3), round(end_time or 0.0, 3),
                                transition, start_frame, end_frame))
         if b is not None:
-            self.shot_start = (b.time, b.frame, b.kind, b.last)
+            self.shot_start = (b.time, b_frame, b.kind, b.last)
         self.emitted_in_shot = 0
         self.fallback = self.seg_best = None
         self.seg_ref = None
@@ -355,7 +376,12 @@ def extract_keyframes(
     total = info.frames or (round(info.duration * fps) if info.duration else None)
     progress.start(None if fast else total,
                    f"{'Preview' if fast else 'Keyframes'} of {video.name}")
-    reader = VideoReader(video, keyframes_only=fast, prefetch=4,
+    share = 0.0
+    if not fast and params.skip_unreferenced:
+        share = skippable_share(video)
+        if share < params.min_skippable_share:
+            share = 0.0
+    reader = VideoReader(video, keyframes_only=fast, skip_nonref=share > 0, prefetch=4,
                          prepare=None if fast else grid_yuv)
     saver = _Saver(out_dir, params)
     frames = iter(reader)
@@ -364,7 +390,8 @@ def extract_keyframes(
             shots: tuple[Shot, ...] = ()
             _preview(frames, saver, fps, progress, cancel)
         else:
-            shots = _full(reader, frames, saver, params, fps, progress, cancel)
+            shots = _full(reader, frames, saver, params, fps, fps * (1.0 - share), progress,
+                          cancel)
         saver.close()
     except BaseException:
         frames.close()  # stops the decoding thread now, not when the traceback is freed
@@ -374,6 +401,13 @@ def extract_keyframes(
     if info.fps is None:
         problems.append("the stream gives no frame rate; 25 frames/s was assumed for "
                         "frame-based estimates")
+    notes: list[str] = []
+    if reader.decoded < reader.frames and not fast:
+        notes.append(
+            f"{reader.frames - reader.decoded} of {reader.frames} frames were not decoded: "
+            "pictures no other frame is predicted from, skipped for speed (every keyframe is an "
+            "exact frame); a hard cut is placed at the first decoded frame of the new shot, "
+            "at most a few frames after the real one")
     if fast:
         problems.append("fast preview: only the stream's I-frames were decoded; these are "
                         "where the encoder put them, not shot boundaries")
@@ -384,7 +418,8 @@ def extract_keyframes(
                                    last.start_frame, last.end_frame))
     return KeyframeResult(shots, saver.keyframes(), round(end, 3), params,
                           partial=reader.partial, problems=tuple(problems), fast=fast,
-                          frames=reader.frames, fps=info.fps, merges=tuple(saver.merges))
+                          frames=reader.decoded, fps=info.fps, merges=tuple(saver.merges),
+                          frames_in_video=reader.frames, notes=tuple(notes))
 
 
 def _end_time(reader: VideoReader, duration: float | None, fps: float) -> float:
@@ -394,29 +429,62 @@ def _end_time(reader: VideoReader, duration: float | None, fps: float) -> float:
     return max(duration, reader.last_time)
 
 
+class _FrameNumbers:
+    """Decoded frame position -> frame number in the video, for the recent decoded frames (the
+    detector's window and a margin): memory does not grow with the video's length."""
+
+    def __init__(self, keep: int) -> None:
+        self.numbers: deque[int] = deque(maxlen=keep)
+        self.first = 0  # decoded position of numbers[0]
+
+    def add(self, ordinal: int, number: int) -> None:
+        if len(self.numbers) == self.numbers.maxlen:
+            self.first += 1
+        elif not self.numbers:
+            self.first = ordinal
+        self.numbers.append(number)
+
+    def __call__(self, ordinal: int) -> int:
+        pos = ordinal - self.first
+        if 0 <= pos < len(self.numbers):
+            return self.numbers[pos]
+        # Older than the window (never expected): the nearest known, shifted by the distance.
+        return self.numbers[0] + pos if pos < 0 else self.numbers[-1] + pos - len(self.numbers) + 1
+
+
 def _full(reader: VideoReader, frames: Iterator[DecodedFrame], saver: _Saver,
-          params: KeyframeParams, fps: float, progress: Progress,
+          params: KeyframeParams, fps: float, detect_fps: float, progress: Progress,
           cancel: CancelToken) -> tuple[Shot, ...]:
-    detector = ShotDetector(fps, params.shot_params())
-    selector = _Selector(saver, params, fps)
+    # The detector counts decoded frames and runs at their rate (detect_fps): with skipped
+    # pictures its windows still span the same seconds.
+    detector = ShotDetector(detect_fps, params.shot_params())
+    numbers = _FrameNumbers(2 * (detector.buf.maxlen or 0) + 64)
+    selector = _Selector(saver, params, detect_fps, numbers)
     step = max(1, round(fps / max(params.candidates_per_second, 0.1)))
+    next_mark = 0  # frame number from which the next regular candidate is taken
     pending: list[_Candidate] = []
     sp = detector.p
     last_index = -1
+    reported = 0  # frames counted in progress
     for decoded in frames:
         cancel.check()
         frame = decoded.frame
+        ordinal, number = decoded.ordinal, decoded.index
+        numbers.add(ordinal, number)
         y, u, v = decoded.prepared
-        feat = Features(decoded.index, decoded.time, y, u, v, sp)
+        feat = Features(ordinal, decoded.time, y, u, v, sp, number)
         selector.add(detector.push(feat))
+        marked = number >= next_mark
+        if marked:
+            next_mark = (number // step + 1) * step
         if feat.blank:
             # Blank frames (black, flat) only stand in for a shot that has nothing else: one
             # per blank stretch, so a long black stretch (whose end the detector waits for)
             # holds one decoded frame, not all of them.
-            if decoded.index % step == 0 and (not pending or pending[-1].z is not None):
-                pending.append(_Candidate(decoded.index, decoded.time, 0.0, frame, None))
-        elif decoded.index % step == 0 or frame.key_frame:
-            pending.append(_Candidate(decoded.index, decoded.time, sharpness_of(frame), frame,
+            if marked and (not pending or pending[-1].z is not None):
+                pending.append(_Candidate(ordinal, number, decoded.time, 0.0, frame, None))
+        elif marked or frame.key_frame:
+            pending.append(_Candidate(ordinal, number, decoded.time, sharpness_of(frame), frame,
                                       feat.z))
         ready = detector.ready_before - selector.guard
         if pending and pending[0].index < ready:
@@ -427,10 +495,11 @@ def _full(reader: VideoReader, frames: Iterator[DecodedFrame], saver: _Saver,
                 selector.take(c)
                 keep += 1
             del pending[:keep]
-        last_index = decoded.index
-        if decoded.index % 10 == 9:
-            progress.advance(10)
-    progress.advance((last_index + 1) % 10)
+        last_index = number
+        if last_index + 1 - reported >= 10:
+            progress.advance(last_index + 1 - reported)
+            reported = last_index + 1
+    progress.advance(last_index + 1 - reported)
     selector.add(detector.flush())
     for c in pending:
         selector.take(c)
@@ -443,8 +512,8 @@ def _preview(frames: Iterator[DecodedFrame], saver: _Saver, fps: float,
     for decoded in frames:
         cancel.check()
         frame_index = round(decoded.time * fps)
-        cand = _Candidate(frame_index, decoded.time, sharpness_of(decoded.frame), decoded.frame,
-                          None)
+        cand = _Candidate(frame_index, frame_index, decoded.time, sharpness_of(decoded.frame),
+                          decoded.frame, None)
         saver.submit(_Job(-1, "preview", cand, frame_index))
         progress.advance()
 

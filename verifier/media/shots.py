@@ -78,13 +78,16 @@ class Boundary:
 class Features:
     """The small picture of one frame, as the detectors compare it."""
 
-    __slots__ = ("blank", "d", "index", "mean", "std", "time", "u8", "v8", "y", "y8", "z")
+    __slots__ = ("blank", "d", "gap", "index", "mean", "number", "std", "time", "u8", "v8", "y",
+                 "y8", "z")
 
     def __init__(self, index: int, time: float, y: np.ndarray, u: np.ndarray | None,
-                 v: np.ndarray | None, params: ShotParams) -> None:
+                 v: np.ndarray | None, params: ShotParams, number: int | None = None) -> None:
         # Computed once per frame of the video: OpenCV calls (one C call each, exact integer
         # sums) rather than chains of NumPy operations on small arrays.
-        self.index = index
+        self.index = index  # position among the frames pushed
+        self.number = index if number is None else number  # frame number in the video
+        self.gap = 1  # frames of the video from the previous frame pushed (skipped ones count)
         self.time = time
         self.y8 = y8 = np.ascontiguousarray(y, dtype=np.uint8)
         self.u8 = self.v8 = None
@@ -119,6 +122,11 @@ def structure_diff(a: Features, b: Features) -> float | None:
     return cv2.norm(a.z, b.z, cv2.NORM_L1) / a.z.size
 
 
+def _gap_scale(gap: int, other: int) -> float:
+    """Factor bringing a difference across `other` frames to one across `gap` frames."""
+    return 1.0 if gap == other else float(np.sqrt(gap / other))
+
+
 @dataclass
 class _Run:
     start: int
@@ -150,6 +158,7 @@ class ShotDetector:
         self.diss_group: list[tuple[float, int, int]] = []  # (score, centre, half window)
         self.last_dissolve: tuple[float, Boundary] | None = None
         self.last_cut_time = 0.0
+        self.cut_frames: deque[int] = deque(maxlen=8)  # the latest hard cuts found
         self.last_index = -1
         self.ready_before = 0
 
@@ -158,6 +167,7 @@ class ShotDetector:
     def push(self, f: Features) -> list[Boundary]:
         if self.buf:
             f.d = raw_diff(self.buf[-1], f)
+            f.gap = max(1, f.number - self.buf[-1].number)
         self.buf.append(f)
         self.blank_count.append((self.blank_count[-1] if self.blank_count else 0) + f.blank)
         self.last_index = i = f.index
@@ -206,10 +216,10 @@ class ShotDetector:
         d = cur.d
         if d < p.cut_floor:
             return
-        base = self._neighbour_mean(c)
+        base = self._neighbour_mean(c, cur.gap)
         if d < p.adaptive_ratio * max(base, 1.0):
             return
-        if d < p.recent_ratio * self._recent_second_largest(c):
+        if d < p.recent_ratio * self._recent_second_largest(c, cur.gap):
             return  # steps as large came in the last second: motion, not a cut
         limit = p.flash_return * d
         for k in range(1, self.flash + 1):
@@ -219,28 +229,36 @@ class ShotDetector:
             earlier = self._at(c - 1 - k)
             if earlier is not None and raw_diff(earlier, cur) < limit:
                 return  # back to what it was before: a flash ends here
+        self.cut_frames.append(c)
         self._add(Boundary(c, cur.time, "cut", c, c))
 
-    def _neighbour_mean(self, c: int) -> float:
+    def _neighbour_mean(self, c: int, gap: int = 1) -> float:
         """Mean difference of the `adaptive_frames` nearest frames on each side of c, skipping
         repeated frames: footage converted from a lower frame rate shows a motion step only
-        every second or third frame, and those steps must not look like cuts."""
+        every second or third frame, and those steps must not look like cuts. A cut found
+        just before is no neighbour (two cuts close together in still pictures).
+
+        When frames were skipped, each difference is scaled to the `gap` (in frames of the
+        video) of the one tested, by the square root of the ratio of gaps: smooth motion
+        across two frames differs about twice as much as across one, motion in steps (each
+        picture shown twice) not at all, a cut never; the root sits between the two."""
         p = self.p
         around: list[float] = []
+        cuts = self.cut_frames
         for direction in (-1, 1):
             got = 0
             for k in range(1, 4 * p.adaptive_frames + 1):
                 g = self._at(c + direction * k)
                 if g is None or g.index == 0:
                     break
-                if g.d > p.repeat_diff:
-                    around.append(g.d)
+                if g.d > p.repeat_diff and g.index not in cuts:
+                    around.append(g.d * _gap_scale(gap, g.gap))
                     got += 1
                     if got == p.adaptive_frames:
                         break
         return sum(around) / len(around) if around else 0.0
 
-    def _recent_second_largest(self, c: int) -> float:
+    def _recent_second_largest(self, c: int, gap: int = 1) -> float:
         """The second largest frame difference in the `recent_seconds` before c (ignoring
         jumps into or out of blank frames): footage whose motion comes in steps (a slideshow,
         a low frame rate shown at a higher one) has many such steps."""
@@ -252,10 +270,11 @@ class ShotDetector:
             prev = self._at(c - k - 1)
             if g.blank or (prev is not None and prev.blank):
                 continue
-            if g.d > top1:
-                top1, top2 = g.d, top1
-            elif g.d > top2:
-                top2 = g.d
+            d = g.d * _gap_scale(gap, g.gap)  # as for the neighbour mean
+            if d > top1:
+                top1, top2 = d, top1
+            elif d > top2:
+                top2 = d
         return top2
 
     # ------------------------------------------------------------------ dissolves

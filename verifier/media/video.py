@@ -8,6 +8,7 @@ noticed. `iter_frames` is the simple wrapper the corpus uses.
 
 from __future__ import annotations
 
+import heapq
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -43,10 +44,11 @@ class VideoInfo:
 
 @dataclass
 class DecodedFrame:
-    index: int
+    index: int  # position in the stream's presentation order, skipped pictures counted
     time: float
     frame: av.VideoFrame
     prepared: Any = None  # what VideoReader.prepare made of the frame, if it was given one
+    ordinal: int = -1  # position among the frames decoded (equal to index unless skipping)
 
     def gray_small(self, width: int = 64) -> np.ndarray:
         """Downscaled luma, read straight from the Y plane (no colour conversion)."""
@@ -277,13 +279,20 @@ def _info(path: Path, container: av.container.InputContainer) -> VideoInfo:
 class VideoReader:
     """Decode one video stream frame by frame, noting what went wrong instead of failing late.
 
-    After iteration: `frames` decoded, `problems` (plain sentences), `partial` (True when the
-    file ended or failed before the end its header announces), `estimated_times` (frames whose
-    time came from the frame rate because the stream's were missing or went backwards).
+    After iteration: `frames` in the stream up to the last one decoded, `decoded` (fewer than
+    `frames` when non-reference pictures were skipped), `problems` (plain sentences), `partial`
+    (True when the file ended or failed before the end its header announces),
+    `estimated_times` (frames whose time came from the frame rate because the stream's were
+    missing or went backwards).
+
+    `skip_nonref` leaves pictures no other picture predicts from undecoded (FFmpeg's
+    `skip_frame = "NONREF"`): every frame that is decoded is bit-exact, and each keeps its
+    index in the whole stream, counted from the packets' presentation times.
     """
 
     path: Path
     keyframes_only: bool = False
+    skip_nonref: bool = False
     threads: bool = True
     # Frames decoded ahead in a worker thread (0: decode in the caller's thread). The decoder
     # then never waits for the caller's per-frame work, which runs beside it on another core.
@@ -293,6 +302,7 @@ class VideoReader:
     prepare: Callable[[av.VideoFrame], Any] | None = None
     info: VideoInfo | None = None
     frames: int = 0
+    decoded: int = 0
     problems: list[str] = field(default_factory=list)
     partial: bool = False
     estimated_times: int = 0
@@ -309,11 +319,14 @@ class VideoReader:
             stream = container.streams.video[0]
             if self.keyframes_only:
                 stream.codec_context.skip_frame = "NONKEY"
-            elif self.threads and not _multi_slice_h264(path):
-                # Frame threads: 20-30% faster on two cores for the usual one-slice-per-frame
-                # streams, the same pixels. Streams cut in several slices per frame decode
-                # faster with FFmpeg's default slice threads, so those keep the default.
-                stream.thread_type = "FRAME"
+            else:
+                if self.skip_nonref:
+                    stream.codec_context.skip_frame = "NONREF"
+                if self.threads and not _multi_slice_h264(path):
+                    # Frame threads: 20-30% faster on two cores for the usual
+                    # one-slice-per-frame streams, the same pixels. Streams cut in several
+                    # slices per frame decode faster with FFmpeg's default slice threads.
+                    stream.thread_type = "FRAME"
             start = 0.0
             if stream.start_time is not None and stream.time_base:
                 start = float(stream.start_time * stream.time_base)
@@ -321,38 +334,49 @@ class VideoReader:
             index = 0
             prev: float | None = None
             prepare = self.prepare
-            source = _Prefetcher(container.decode(stream), self._ahead(info), prepare) \
+            decoding: Iterable[tuple[av.VideoFrame, int | None]] = (
+                _with_stream_index(container, stream) if self.skip_nonref and not
+                self.keyframes_only else ((f, None) for f in container.decode(stream)))
+            source = _Prefetcher(
+                decoding, self._ahead(info),
+                None if prepare is None else (lambda pair: prepare(pair[0]))) \
                 if self.prefetch > 0 else None
             try:
-                frames: Iterable[Any] = source if source is not None else container.decode(stream)
+                frames: Iterable[Any] = source if source is not None else decoding
                 for item in frames:
                     if source is not None:
-                        frame, prepared = item
+                        (frame, counted), prepared = item
                     else:
-                        frame = item
+                        frame, counted = item
                         prepared = prepare(frame) if prepare is not None else None
+                    ordinal = self.decoded
+                    # Counted from presentation times when pictures are skipped; a stream
+                    # whose times disagree falls back to one more than the frame before.
+                    if counted is None or counted < index:
+                        counted = index
                     t = float(frame.time) - start if frame.time is not None else None
                     if t is None or (prev is not None and t <= prev) or t < -step:
                         t = (prev + step) if prev is not None else 0.0
                         self.estimated_times += 1
                     t = max(t, 0.0)
                     prev = t
-                    if index == 0 and frame.rotation:
+                    if ordinal == 0 and frame.rotation:
                         self.info = info = replace(info, rotation=round(frame.rotation))
-                    self.frames, self.last_time = index + 1, t
-                    yield DecodedFrame(index, t, frame, prepared)
+                    index = counted
+                    self.frames, self.decoded, self.last_time = index + 1, ordinal + 1, t
+                    yield DecodedFrame(index, t, frame, prepared, ordinal)
                     index += 1
             except av.error.FFmpegError as exc:
-                if index == 0:
+                if self.decoded == 0:
                     raise _open_error(path, exc) from None
                 self.partial = True
                 self.problems.append(
-                    f"decoding failed after frame {index} ({self.last_time:.3f} s): "
+                    f"decoding failed after frame {self.frames} ({self.last_time:.3f} s): "
                     f"{str(exc)[:160]}; the frames before it are kept")
             finally:
                 if source is not None:
                     source.stop()  # before the container closes under the worker
-            if index == 0:
+            if self.decoded == 0:
                 raise UserError(path, "has a video stream but no frame in it could be decoded")
             self._check_end(info)
         if self.estimated_times:
@@ -380,6 +404,36 @@ class VideoReader:
             self.problems.append(
                 f"the file ends early: {self.frames} frames ({self.last_time:.3f} s) decoded "
                 f"where its header announces {expected}; the file is probably truncated")
+
+
+def _with_stream_index(container: av.container.InputContainer,
+                       stream: av.video.stream.VideoStream,
+                       ) -> Iterator[tuple[av.VideoFrame, int | None]]:
+    """Decoded frames with their position in presentation order among all the stream's
+    pictures, decoded or skipped: the number of packets presented before each frame.
+
+    Every packet presented before a frame has been demuxed by the time the decoder returns
+    that frame (it returns frames in presentation order), so a heap of the pending packets'
+    times is enough; memory stays at the decoder's reordering depth.
+    """
+    waiting: list[int] = []
+    passed = 0
+    for packet in container.demux(stream):
+        if packet.pts is not None and packet.size:
+            heapq.heappush(waiting, packet.pts)
+        for frame in packet.decode():
+            pts = frame.pts
+            if pts is None:
+                yield frame, None
+                continue
+            while waiting and waiting[0] < pts:
+                heapq.heappop(waiting)
+                passed += 1
+            position = passed
+            if waiting and waiting[0] == pts:
+                heapq.heappop(waiting)
+                passed += 1
+            yield frame, position
 
 
 _END = object()
