@@ -88,6 +88,7 @@ def test_shots_and_keyframes_with_and_without_skipping(tmp_path: Path) -> None:
     assert any("not decoded" in n for n in skip.notes)
     assert [s.transition for s in skip.shots] == [s.transition for s in every.shots]
     for a, b in zip(skip.shots, every.shots, strict=True):
+        assert a.start_frame is not None and b.start_frame is not None
         assert abs(a.start_frame - b.start_frame) <= 4
         assert a.end_frame is not None and a.end_frame >= a.start_frame
     assert len(skip.keyframes) == len(every.keyframes)
