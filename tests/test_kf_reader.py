@@ -166,3 +166,24 @@ def test_saved_keyframes_are_the_exact_decoded_frames(tmp_path: Path) -> None:
                     saved = np.asarray(img.convert("RGB"))
                 assert np.array_equal(saved, frame.to_ndarray(format="rgb24")), i
     assert not wanted
+
+
+@pytest.mark.parametrize("rel", [TESTVIDEO, GOLDENEYE])
+def test_keyframes_only_decodes_the_i_frames_of_a_plain_decode(rel: str) -> None:
+    # Two decoders share the I-frames; together they give what one decoder gives, in order.
+    video = shared_file(rel)
+    with av.open(str(video)) as c:
+        s = c.streams.video[0]
+        s.codec_context.skip_frame = "NONKEY"
+        truth = [(f.pts, _checksum(f)) for f in c.decode(s)]
+    got = [(d.frame.pts, _checksum(d.frame)) for d in VideoReader(video, keyframes_only=True,
+                                                                  prefetch=4)]
+    assert len(truth) >= 3 and got == truth
+
+
+def test_keyframes_only_reader_stops_early_without_hanging() -> None:
+    before = threading.active_count()
+    frames = iter(VideoReader(shared_file(TESTVIDEO), keyframes_only=True, prefetch=2))
+    next(frames)
+    frames.close()  # what a cancelled preview does
+    assert threading.active_count() == before

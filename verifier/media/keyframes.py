@@ -55,6 +55,7 @@ from verifier.media.timecode import format_timestamp as format_timestamp  # re-e
 from verifier.media.video import (
     DecodedFrame,
     VideoReader,
+    colour_thumb,
     frame_rgb,
     grid_yuv,
     probe,
@@ -157,20 +158,26 @@ class _Saved:
 
 
 class _Saver:
-    """One worker thread: RGB conversion, pHash, near-duplicate merge, PNG and JPEG writing, in
-    submission order. A bounded queue keeps memory flat when saving is slower than decoding."""
+    """Two worker threads, both in submission order: one hashes each chosen frame and merges
+    near-duplicates (cheap), the other writes what is kept: RGB conversion, PDQ, PNG and JPEG
+    thumbnail (most of the time, in calls that release the GIL, so the two overlap). Bounded
+    queues keep memory flat when saving is slower than decoding."""
 
     def __init__(self, out_dir: Path, params: KeyframeParams) -> None:
         self.out_dir = out_dir
         self.params = params
         self.jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=4)
+        self.writes: queue.Queue[tuple[_Saved, Any] | None] = queue.Queue(maxsize=2)
         self.kept: list[_Saved] = []
         self.merges: list[Merge] = []
         self.written: list[Path] = []
         self.error: BaseException | None = None
         self.abort = False
         self.thread = threading.Thread(target=self._run, name="keyframe-saver", daemon=True)
+        self.writer = threading.Thread(target=self._write_all, name="keyframe-writer",
+                                       daemon=True)
         self.thread.start()
+        self.writer.start()
 
     def submit(self, job: _Job) -> None:
         if self.error is not None:
@@ -180,31 +187,49 @@ class _Saver:
     def close(self) -> None:
         self.jobs.put(None)
         self.thread.join()
+        self.writer.join()
         if self.error is not None:
             raise self.error
 
     def cancel(self) -> None:
         self.abort = True
-        while True:  # drop what is queued so the worker sees the end quickly
-            try:
-                self.jobs.get_nowait()
-            except queue.Empty:
-                break
+        for q in (self.jobs, self.writes):
+            while True:  # drop what is queued so the workers see the end quickly
+                try:
+                    q.get_nowait()
+                except queue.Empty:
+                    break
         self.jobs.put(None)
         self.thread.join()
+        self.writer.join()
         for path in self.written:
             path.unlink(missing_ok=True)
 
     def _run(self) -> None:
+        try:
+            while True:
+                job = self.jobs.get()
+                if job is None or self.abort:
+                    return
+                if self.error is not None:
+                    continue
+                try:
+                    self._save(job)
+                except BaseException as exc:  # reported to the decoding thread on its next submit
+                    self.error = exc
+        finally:
+            self.writes.put(None)
+
+    def _write_all(self) -> None:
         while True:
-            job = self.jobs.get()
-            if job is None or self.abort:
+            item = self.writes.get()
+            if item is None or self.abort:
                 return
             if self.error is not None:
                 continue
             try:
-                self._save(job)
-            except BaseException as exc:  # reported to the decoding thread on its next submit
+                self._write(*item)
+            except BaseException as exc:
                 self.error = exc
 
     def _save(self, job: _Job) -> None:
@@ -212,8 +237,7 @@ class _Saver:
         # The pHash the corpus computes for video frames (upright luma, 128 wide): cheap, and
         # keyframes match corpus videos hash for hash. Full RGB only for frames kept.
         h = phash_array(upright_luma(frame, 128))
-        colour = frame.reformat(width=8, height=8, format="rgb24").to_ndarray().astype(
-            np.float32)
+        colour = colour_thumb(frame)
         best: tuple[int, _Saved] | None = None
         for kept in self.kept:
             dist = hamming(h, kept.phash)
@@ -222,35 +246,38 @@ class _Saver:
                     and float(np.abs(colour - kept.colour).mean()) <= self.params.merge_colour
                     and (best is None or dist < best[0])):
                 best = (dist, kept)
+        job.cand.frame = None  # the decoder's buffer goes with the write, if any
         if best is not None:
             dist, kept = best
             kept.merged.append(job.frame_index)
             self.merges.append(Merge(job.frame_index, round(job.cand.time, 3), job.shot,
                                      kept.job.frame_index, dist))
-            job.cand.frame = None
             return
+        path = self.out_dir / f"keyframe_{job.frame_index:07d}.png"
+        saved = _Saved(job, path, path.with_name(f"keyframe_{job.frame_index:07d}.thumb.jpg"),
+                       h, colour)
+        self.kept.append(saved)
+        self.writes.put((saved, frame))
+
+    def _write(self, saved: _Saved, frame: Any) -> None:
         rgb = frame_rgb(frame)
         img = Image.fromarray(rgb)
-        job.cand.frame = None  # release the decoder's buffer
         # PDQ as the corpus computes it, so a keyframe can be searched or exported as is.
-        pdq, pdq_quality = pdq_hash(work_image(rgb))
-        path = self.out_dir / f"keyframe_{job.frame_index:07d}.png"
-        thumb_path = path.with_name(f"keyframe_{job.frame_index:07d}.thumb.jpg")
-        # Paeth row filter and zlib's run-length matching at level 1: on video frames as small
-        # as Pillow's per-row filter choice and about 40% faster to write; still lossless.
+        pdq, saved.pdq_quality = pdq_hash(work_image(rgb))
+        saved.pdq = pdq.hex()
+        # "Up" row filter and zlib's run-length matching at level 1: on 720p video frames
+        # 5% larger than Paeth and 30% faster to write (14 ms against 21); still lossless.
         ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [
             cv2.IMWRITE_PNG_COMPRESSION, self.params.png_compress_level,
-            cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_PAETH,
+            cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
             cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE])
         if not ok:
-            raise OSError(f"could not encode {path.name} as PNG")
-        path.write_bytes(png.tobytes())
-        self.written.append(path)
+            raise OSError(f"could not encode {saved.path.name} as PNG")
+        saved.path.write_bytes(png.tobytes())
+        self.written.append(saved.path)
         img.thumbnail((self.params.thumb_size, self.params.thumb_size))
-        img.save(thumb_path, format="JPEG", quality=85)
-        self.written.append(thumb_path)
-        self.kept.append(_Saved(job, path, thumb_path, h, colour, pdq=pdq.hex(),
-                                pdq_quality=pdq_quality))
+        img.save(saved.thumb, format="JPEG", quality=85)
+        self.written.append(saved.thumb)
 
     def keyframes(self) -> tuple[Keyframe, ...]:
         out = [Keyframe(time=round(s.job.cand.time, 3), frame=s.job.frame_index, shot=s.job.shot,
