@@ -442,11 +442,13 @@ class KeyframeRun:
 
 
 def extract_case_keyframes(case: CaseStore, media_id: int, *, fast: bool = False,
+                           every_frame: bool = False,
                            progress: Progress = NULL_PROGRESS,
                            cancel: CancelToken = NEVER_CANCELLED) -> KeyframeRun:
     """(Re)extract a case video's keyframes into a fresh folder and replace the stored ones.
 
-    fast=True keeps a preview from the stream's I-frames (no shot list). The files of the
+    fast=True keeps a preview from the stream's I-frames (no shot list); every_frame decodes
+    the non-reference pictures the default pass skips (cuts to the exact frame). The files of the
     keyframes replaced are removed once the new ones are stored; a cancel or an error leaves the
     case and its files as they were.
     """
@@ -468,7 +470,8 @@ def extract_case_keyframes(case: CaseStore, media_id: int, *, fast: bool = False
     named = _NamedProgress(progress, {Path(item.path).name: item.original_name})
     try:
         result = extract_keyframes(Path(item.path), out, fast=fast, progress=named,
-                                   cancel=cancel)
+                                   cancel=cancel,
+                                   params=KeyframeParams(skip_unreferenced=not every_frame))
         params = _params(result.params) | {"fast": fast, "partial": result.partial,
                                            "problems": list(result.problems),
                                            "notes": list(result.notes)}

@@ -238,3 +238,23 @@ def test_cancelled_extraction_leaves_the_keyframes_as_they_were(
     assert all(Path(k.path).is_file() for k in before)
     assert sorted(folder.rglob("*")) == files_before  # no half-written run left behind
     assert video_window.media_view.filmstrip.count() == len(before)
+
+
+def test_dialog_offers_every_frame_and_that_run_places_cuts_exactly(
+        qtbot: QtBot, video_window: MainWindow, built_case: BuiltCase,
+        message_boxes: list[ShownBox]) -> None:
+    from verifier.gui.intake import KeyframesDialog
+
+    dialog = KeyframesDialog("goldeneye-vfr-drop3.mp4", 3, video_window)
+    qtbot.addWidget(dialog)
+    assert dialog.full.isChecked() and not dialog.every_frame() and not dialog.quick_preview()
+    dialog.every.setChecked(True)
+    assert dialog.every_frame() and not dialog.quick_preview()
+
+    with qtbot.waitSignal(video_window.job_done, timeout=JOB_TIMEOUT):
+        assert video_window.extract_keyframes(built_case.video_id, every_frame=True) is not None
+    assert message_boxes == []
+    shots, keyframes = stored(built_case.case_path, built_case.video_id)
+    # The dropped-frame copy's hard cuts are decoded frames 60 and 140 (benchmarks/data/cuts.json).
+    assert [s.start_frame for s in shots] == [0, 60, 140]
+    assert keyframes and all(Path(k.path).is_file() for k in keyframes)

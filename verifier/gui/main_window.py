@@ -1342,9 +1342,11 @@ class MainWindow(QMainWindow):
         current = len(self.snapshot.keyframes.get(item.id, [])) if self.snapshot else 0
         dialog = KeyframesDialog(item.original_name, current, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.extract_keyframes(item.id, fast=dialog.quick_preview())
+            self.extract_keyframes(item.id, fast=dialog.quick_preview(),
+                                   every_frame=dialog.every_frame())
 
-    def extract_keyframes(self, media_id: int, *, fast: bool = False) -> Worker | None:
+    def extract_keyframes(self, media_id: int, *, fast: bool = False,
+                          every_frame: bool = False) -> Worker | None:
         """(Re)extract a video's keyframes in the pool; the filmstrip and timeline follow."""
         from verifier.services import KeyframeRun, extract_case_keyframes
 
@@ -1355,7 +1357,8 @@ class MainWindow(QMainWindow):
 
         def job(progress: Progress, cancel: CancelToken) -> KeyframeRun:
             with CaseStore.open(case_path) as case:
-                return extract_case_keyframes(case, media_id, fast=fast, progress=progress,
+                return extract_case_keyframes(case, media_id, fast=fast,
+                                              every_frame=every_frame, progress=progress,
                                               cancel=cancel)
 
         def done(run: Any) -> None:
