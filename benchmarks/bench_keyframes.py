@@ -607,8 +607,9 @@ of the new shot, at most a few frames after the real one (encoders usually start
 I-frame, which is always decoded); `verifier keyframes --every-frame` decodes everything.
 The accuracy table has both rows; held-out synthetic videos (`--seeds 4,5,6,7`, above) give both
 modes the same recall. A stream with no non-reference pictures (phone files coded with P-frames
-only) gets the every-frame pass, whose speed the "--every-frame" row shows. Frames are still decoded in full (loop filter included): `skip_loop_filter`
-was measured and left out, as the frames then differ from the true ones by up to 29 grey levels.
+only) gets the every-frame pass, whose speed the "--every-frame" row shows. Frames are still
+decoded in full (loop filter included): `skip_loop_filter` was measured and left out, as the
+frames then differ from the true ones by up to 29 grey levels.
 The pass decodes in its own thread, which also makes each frame's 64x36 detection grid, while
 the main thread detects and chooses; one thread hashes and merges chosen frames and another
 writes the PNGs. The fast mode decodes the I-frames with two decoders at once (each takes every
