@@ -134,7 +134,9 @@ class FeatureIndex:
     descriptors vote for the frames they meet (the crop shortlist)."""
 
     def __init__(self) -> None:
-        self.index = BinaryIndex(256)
+        # Always exact: votes need every descriptor within 50 bits, where an inverted file's
+        # lists miss too many; the feature budget (8M) bounds the scan instead.
+        self.index = BinaryIndex(256, approximate_after=0)
         self.owner = np.zeros(0, np.int64)  # frame_id per descriptor
         self.per_frame_cap: int | None = None
 

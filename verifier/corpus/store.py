@@ -19,7 +19,7 @@ from verifier.corpus.frames import FeatureIndex, FrameIndex, FrameRow
 from verifier.corpus.schema import HASH_VERSION, MIGRATIONS
 from verifier.errors import UserError
 from verifier.matching.hashing import PHASH, to_signed, to_unsigned
-from verifier.matching.index import int64_codes
+from verifier.matching.index import int64_codes, search_kind
 from verifier.matching.verify import LocalFeatures, unpack_features
 from verifier.media import intake
 from verifier.models import Match, MediaKind
@@ -480,6 +480,7 @@ class Corpus:
                 "bytes": q("SELECT coalesce(sum(size), 0) FROM items").fetchone()[0],
                 "file_bytes": self.path.stat().st_size if self.path.exists() else 0,
             }
+            stats["search"] = search_kind(stats["hashes"])
         return stats
 
 

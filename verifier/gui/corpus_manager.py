@@ -228,7 +228,8 @@ class CorpusManager(QDialog):
                            ("videos", "Videos"), ("hashes", "Frames hashed"),
                            ("keyframes", "Video keyframes"), ("bytes", "Media size"),
                            ("file_bytes", "Corpus file"), ("last_ingest", "Last added"),
-                           ("earliest_date", "Earliest date"), ("locations", "Files listed")):
+                           ("earliest_date", "Earliest date"), ("locations", "Files listed"),
+                           ("search", "Search")):
             value = QLabel("–")
             self.stat_labels[key] = value
             self.stats_form.addRow(label, value)
@@ -528,6 +529,7 @@ class CorpusManager(QDialog):
             "bytes": human_size(stats["bytes"]), "file_bytes": human_size(stats["file_bytes"]),
             "last_ingest": (summary.last_ingest or "never").replace("T", " ")[:19],
             "earliest_date": stats.get("earliest_date") or "–",
+            "search": stats.get("search", "–"),
             "locations": (f"{len(summary.locations):,} of {summary.total_locations:,}"
                           if len(summary.locations) < summary.total_locations
                           else f"{summary.total_locations:,}"),
