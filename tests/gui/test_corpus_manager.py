@@ -81,6 +81,7 @@ def test_create_add_with_manifest_filter_remove_and_verify(
     assert manager.stat_labels["images"].text() == str(len(NAMES))
     assert manager.stat_labels["earliest_date"].text().startswith("2001-02-03")
     assert manager.stat_labels["last_ingest"].text() != "never"
+    assert manager.stat_labels["search"].text().startswith("exact")
     assert manager.model.rowCount() == len(NAMES)
     assert "3 added" in manager.results.toPlainText()
 
