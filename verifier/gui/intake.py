@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -179,8 +179,9 @@ class KeyframesDialog(QDialog):
         layout.addWidget(self.fast)
         layout.addWidget(fast_hint)
         layout.addSpacing(10)
+        layout.addStretch(1)  # extra height below the choices, not between them
         layout.addWidget(buttons)
-        for label in (intro, full_hint, every_hint, fast_hint):  # wrapped: height for width
+        for label in (intro, full_hint, fast_hint):  # wrapped labels: height for the width
             label.setMinimumHeight(label.heightForWidth(self.minimumWidth() - 40))
 
     def quick_preview(self) -> bool:
@@ -193,6 +194,7 @@ class KeyframesDialog(QDialog):
 def _hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     label.setStyleSheet("color:#6b7280; margin-left:22px")
     return label
 
