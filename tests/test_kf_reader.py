@@ -168,9 +168,14 @@ def test_saved_keyframes_are_the_exact_decoded_frames(tmp_path: Path) -> None:
     assert not wanted
 
 
-@pytest.mark.parametrize("rel", [TESTVIDEO, GOLDENEYE])
+@pytest.mark.parametrize("rel", [
+    TESTVIDEO, GOLDENEYE,
+    "metadata-extractor-images/mts/Sony ILCE-7M3 (A7M3).mts",  # interlaced: two fields a frame
+    "metadata-extractor-images/avi/MVI_4823.AVI",  # Motion JPEG: every frame a key frame
+])
 def test_keyframes_only_decodes_the_i_frames_of_a_plain_decode(rel: str) -> None:
-    # Two decoders share the I-frames; together they give what one decoder gives, in order.
+    # Two decoders share the I-frames, each given only its own key packets (and the packet
+    # after each); together they give what one decoder given everything gives, in order.
     video = shared_file(rel)
     with av.open(str(video)) as c:
         s = c.streams.video[0]
@@ -178,7 +183,7 @@ def test_keyframes_only_decodes_the_i_frames_of_a_plain_decode(rel: str) -> None
         truth = [(f.pts, _checksum(f)) for f in c.decode(s)]
     got = [(d.frame.pts, _checksum(d.frame)) for d in VideoReader(video, keyframes_only=True,
                                                                   prefetch=4)]
-    assert len(truth) >= 3 and got == truth
+    assert len(truth) >= 1 and got == truth
 
 
 def test_keyframes_only_reader_stops_early_without_hanging() -> None:
