@@ -647,6 +647,16 @@ def run_ingest(work: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- latency
 
 
+def timed(fn: Callable[[], Any], reps: int = 31) -> float:
+    """Median wall time of `reps` calls, in milliseconds."""
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return statistics.median(out) * 1000
+
+
 def run_latency(n: int = 1_000_000) -> dict[str, Any]:
     import faiss
 
@@ -678,14 +688,6 @@ def run_latency(n: int = 1_000_000) -> dict[str, Any]:
     photo.thumbnail((256, 256))
     dihedral, _q = pdq_dihedral(np.asarray(photo))
     batch8 = np.frombuffer(b"".join(dihedral), np.uint8).reshape(len(DIHEDRAL), 32)
-
-    def timed(fn: Callable[[], Any], reps: int = 31) -> float:
-        out = []
-        for _ in range(reps):
-            t = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t)
-        return statistics.median(out) * 1000
 
     ours1 = timed(lambda: index.pdq.search(queries[:1], 10))
     faiss1 = timed(lambda: raw.search(queries[:1], 10))
@@ -719,14 +721,6 @@ def run_approximate(n: int = 8_000_000) -> dict[str, Any]:
     t0 = time.perf_counter()
     ours.search(q[:1], 10)  # the first search builds the inverted file
     build_s = time.perf_counter() - t0
-
-    def timed(fn: Callable[[], Any], reps: int = 31) -> float:
-        out = []
-        for _ in range(reps):
-            t = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t)
-        return statistics.median(out) * 1000
 
     _d, rows = ours.search(q, 10)
     recall = float(np.mean([planted[i] in rows[i] for i in range(len(planted))]))
