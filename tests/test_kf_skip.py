@@ -121,3 +121,27 @@ def test_cli_every_frame_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert fast["notes"] and "not decoded" in fast["notes"][0]
     assert [s["start"] for s in fast["shots"]] == pytest.approx(
         [s["start"] for s in full["shots"]], abs=0.2)
+
+
+def test_hevc_skips_non_reference_pictures_exactly(tmp_path: Path) -> None:
+    # No HEVC file in ../shared/media: real footage (the GoldenEye clip) encoded here with
+    # x265 and B-frames, whose non-reference pictures carry the HEVC _N NAL types.
+    video = tmp_path / "hevc.mp4"
+    with av.open(str(shared_file(GOLDENEYE))) as src, av.open(str(video), "w") as out:
+        stream = out.add_stream("libx265", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 640, 272, "yuv420p"
+        stream.options = {"crf": "28", "preset": "ultrafast",
+                          "x265-params": "log-level=error:bframes=3:b-pyramid=1"}
+        for i, frame in enumerate(src.decode(video=0)):
+            if i >= 96:
+                break
+            out.mux(stream.encode(frame.reformat(640, 272, "yuv420p")))
+        out.mux(stream.encode(None))
+    assert skippable_share(video) > 0.2
+    truth = _plain(video)
+    reader = VideoReader(video, skip_nonref=True)
+    seen = 0
+    for d in reader:
+        assert zlib.crc32(d.frame.to_ndarray(format="yuv420p").tobytes()) == truth[d.index][1]
+        seen += 1
+    assert seen == reader.decoded < 0.8 * len(truth) and reader.frames == len(truth) == 96
