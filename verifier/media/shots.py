@@ -124,7 +124,7 @@ def structure_diff(a: Features, b: Features) -> float | None:
 
 def _gap_scale(gap: int, other: int) -> float:
     """Factor bringing a difference across `other` frames to one across `gap` frames."""
-    return 1.0 if gap == other else float(np.sqrt(gap / other))
+    return 1.0 if gap == other else (gap / other) ** 0.5
 
 
 @dataclass
