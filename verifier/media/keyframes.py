@@ -207,29 +207,24 @@ class _Saver:
 
     def _run(self) -> None:
         try:
-            while True:
-                job = self.jobs.get()
-                if job is None or self.abort:
-                    return
-                if self.error is not None:
-                    continue
-                try:
-                    self._save(job)
-                except BaseException as exc:  # reported to the decoding thread on its next submit
-                    self.error = exc
+            self._serve(self.jobs, self._save)
         finally:
-            self.writes.put(None)
+            self.writes.put(None)  # the writer ends after what is queued
 
     def _write_all(self) -> None:
+        self._serve(self.writes, lambda item: self._write(*item))
+
+    def _serve(self, jobs: queue.Queue[Any], handle: Callable[[Any], None]) -> None:
+        """Handle queued items in order until None (or a cancel); after an error, only drain."""
         while True:
-            item = self.writes.get()
+            item = jobs.get()
             if item is None or self.abort:
                 return
             if self.error is not None:
                 continue
             try:
-                self._write(*item)
-            except BaseException as exc:
+                handle(item)
+            except BaseException as exc:  # reported to the decoding thread on its next submit
                 self.error = exc
 
     def _save(self, job: _Job) -> None:
