@@ -18,6 +18,7 @@ from verifier.forensics.result import (
     block_mean,
     describe_box,
     outlier_regions,
+    region_is_above,
     robust_z,
     sample_percentile,
     to_gray,
@@ -73,9 +74,7 @@ def ela(src: ForensicInput, *, quality: int = 90, scale: float = 15.0) -> LensRe
     size = src.size
     findings = []
     for r in regions:
-        bx, by = r.x // BLOCK, r.y // BLOCK
-        sub = z[by: by + r.h // BLOCK, bx: bx + r.w // BLOCK]
-        direction = "higher" if float(np.median(sub)) > 0 else "lower"
+        direction = "higher" if region_is_above(z, r, BLOCK) else "lower"
         findings.append(f"Error level {direction} than similar texture elsewhere at "
                         f"{describe_box(r, size)}: worth a look, no more (genuine photos "
                         "show such areas too: highlights, HDR, in-camera processing); check it "

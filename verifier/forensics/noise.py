@@ -21,6 +21,7 @@ from verifier.forensics.result import (
     LensResult,
     describe_box,
     outlier_regions,
+    region_is_above,
     robust_z,
     stretch,
     to_gray,
@@ -75,9 +76,7 @@ def noise(src: ForensicInput, *, block: int = 32, median_size: int = 3,
                               min_blocks=NOISE_MIN_BLOCKS, valid=valid)
     findings = []
     for r in regions:
-        by, bx = r.y // block, r.x // block
-        sub = z[by: by + r.h // block, bx: bx + r.w // block]
-        kind = "noisier" if float(np.median(sub)) > 0 else "smoother"
+        kind = "noisier" if region_is_above(z, r, block) else "smoother"
         findings.append(f"Grain {kind} than the rest of the picture at {describe_box(r, src.size)}"
                         " (check whether it is simply darker, brighter, out of focus or flat).")
     if not regions:

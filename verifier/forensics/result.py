@@ -130,6 +130,13 @@ def outlier_regions(score: np.ndarray, block: int, *, threshold: float, label: s
     return found[:limit]
 
 
+def region_is_above(z: np.ndarray, r: Region, block: int) -> bool:
+    """Whether a region's per-block scores (z, one per block) lie above the picture's typical
+    level rather than below it: the median over the region's blocks is positive."""
+    bx, by = r.x // block, r.y // block
+    return float(np.median(z[by: by + r.h // block, bx: bx + r.w // block])) > 0
+
+
 def robust_z(values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
     """(value - median) / (1.4826 * MAD): how unusual each value is among the valid ones."""
     pool = values[valid] if valid is not None and valid.any() else values.ravel()
