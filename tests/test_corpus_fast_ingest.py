@@ -12,7 +12,7 @@ from pathlib import Path
 import imagehash
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from tests.conftest import shared_file
 from verifier.corpus import Corpus, ingest
@@ -116,6 +116,30 @@ def test_decoded_image_is_upright_and_reduced() -> None:
     gray = np.asarray(Image.fromarray(decoded.rgb).convert("L").resize(upright.shape[::-1]))
     assert np.abs(gray.astype(int) - upright).mean() < 12  # the same picture, the same way up
     assert max(decoded.rgb.shape[:2]) >= min(DECODE_SIDE, max(w, h))
+
+
+@pytest.mark.parametrize("n", range(1, 9))
+@pytest.mark.parametrize("shape", ["landscape", "portrait"])
+def test_every_exif_orientation_turns_as_pillow_turns_it(shape: str, n: int) -> None:
+    """decode_image turns the array itself; the pixels must be exif_transpose's, exactly."""
+    path = shared_file(f"exif-samples/jpg/orientation/{shape}_{n}.jpg")
+    decoded = decode_image(path, path.read_bytes())
+    with Image.open(path) as img:
+        w, h = img.size
+        scale = draft_scale(w, h)
+        img.draft("RGB", (w // scale, h // scale))
+        expected = np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
+    assert decoded.rgb.shape == expected.shape and np.array_equal(decoded.rgb, expected)
+    assert (decoded.width, decoded.height) == ((h, w) if n >= 5 else (w, h))
+
+
+def test_xmp_without_date_names_is_not_parsed_but_dates_under_any_prefix_are() -> None:
+    from verifier.corpus.capture import _may_hold_date
+
+    assert not _may_hold_date(b"<x:xmpmeta><rdf:RDF><rdf:Description dc:format='image/jpeg'/>"
+                              b"</rdf:RDF></x:xmpmeta>")
+    assert _may_hold_date(b"<x:xmpmeta xap:CreateDate='2017-06-03T10:00:00'/>")
+    assert _may_hold_date("<x:xmpmeta/>".encode("utf-16-le"))  # wide text: always parsed
 
 
 @pytest.mark.parametrize("name", ["exif-samples/jpg/Canon_40D.jpg",

@@ -44,7 +44,7 @@ def _capture_time(img: Any, data: bytes) -> str | None:
     if exif_value is not None:
         return exif_value
     packet = img.info.get("xmp") or xmp.find_packet(data)
-    if packet:
+    if packet and _may_hold_date(packet):
         values = xmp.parse(packet).values
         for name in _XMP_DATES:
             parsed = parse_date(values.get(name, ""))
@@ -53,6 +53,16 @@ def _capture_time(img: Any, data: bytes) -> str | None:
     if b"Photoshop 3.0" in data:
         return _iptc(img)
     return None
+
+
+def _may_hold_date(packet: bytes | str) -> bool:
+    """False when an 8-bit packet names none of the date properties: parsing it (several
+    milliseconds for an editor's packet) would find nothing. UTF-16 packets are parsed."""
+    if isinstance(packet, str):
+        packet = packet.encode("utf-8", "replace")
+    if b"\x00" in packet[:64]:
+        return True
+    return any(name.split(":")[1].encode() in packet for name in _XMP_DATES)
 
 
 def _exif(img: Any, data: bytes) -> str | None:

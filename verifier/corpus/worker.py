@@ -254,9 +254,9 @@ def decode_image(path: Path, data: bytes | None = None) -> DecodedImage:
     """An image decoded for the index: upright RGB, JPEGs decoded in draft mode (libjpeg scales
     the DCT by 1/2, 1/4 or 1/8: entropy decoding is then most of the cost) so that the longest
     side stays at least DECODE_SIDE. `data`: the file's bytes when already read."""
-    from PIL import Image, ImageOps
+    from PIL import Image
 
-    from verifier.media import imageio  # noqa: F401  (registers the HEIF opener)
+    from verifier.media import imageio  # also registers the HEIF opener
 
     try:
         with warnings.catch_warnings():
@@ -271,28 +271,44 @@ def decode_image(path: Path, data: bytes | None = None) -> DecodedImage:
                     width, height = height, width
                 jpeg = raw.format == "JPEG"
                 if jpeg:
-                    scale = draft_scale(width, height)
+                    scale = draft_scale(*raw.size)
                     if scale > 1:
                         raw.draft("RGB", (raw.size[0] // scale, raw.size[1] // scale))
-                raw.load()
+                pixels = _as_rgb(raw)
                 capture_time = jpeg_capture_time(raw, data) if jpeg and data else UNSURE
-                # exif_transpose copies the image even when there is nothing to turn.
-                upright = raw if orientation == 1 else ImageOps.exif_transpose(raw) or raw
-                if upright.mode not in ("RGB", "L"):
-                    if "A" in upright.getbands() or upright.mode == "P":
-                        rgba = upright.convert("RGBA")
-                        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                        upright = Image.alpha_composite(background, rgba)
-                    upright = upright.convert("RGB")
-                elif upright.mode == "L":
-                    upright = upright.convert("RGB")
-                return DecodedImage(np.asarray(upright), width, height, capture_time)
+                return DecodedImage(upright(pixels, orientation), width, height, capture_time)
     except FileNotFoundError:
         raise UserError(path, "no such file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UserError(path, "image too large to decode safely (decompression bomb?)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise UserError(path, f"not a readable image ({str(exc)[:200]})") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # EOFError: pillow-heif
+        raise UserError(path, f"not a readable image ({imageio.unreadable_reason(exc)})") \
+            from None
+
+
+def _as_rgb(img: Any) -> np.ndarray:
+    """Pillow image (decoded on first access) as RGB, transparency over white."""
+    from PIL import Image
+
+    img.load()
+    if img.mode not in ("RGB", "L"):
+        if "A" in img.getbands() or img.mode == "P":
+            rgba = img.convert("RGBA")
+            background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            img = Image.alpha_composite(background, rgba)
+        img = img.convert("RGB")
+    elif img.mode == "L":
+        img = img.convert("RGB")
+    return np.asarray(img)
+
+
+def upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """The array turned as EXIF orientation 1-8 says (what ImageOps.exif_transpose does, without
+    its copy of the image and re-encoding of the EXIF block)."""
+    turn = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+            5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
+            7: lambda a: a[::-1, ::-1].swapaxes(0, 1), 8: lambda a: np.rot90(a)}.get(orientation)
+    return np.ascontiguousarray(turn(pixels)) if turn else pixels
 
 
 def image_size(path: Path) -> tuple[int, int]:

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-import verifier.media.imageio  # noqa: F401  (registers the HEIC/HEIF opener, sets the pixel cap)
 from verifier.errors import UserError
+from verifier.media.imageio import unreadable_reason  # also registers HEIC/HEIF, the pixel cap
 from verifier.models import MediaKind
 
 # 60 Mpx: any camera still fits; beyond it a single ELA or ghost map needs hundreds of MB.
@@ -108,12 +108,7 @@ def load_image(path: Path, mime: str = "") -> ForensicInput:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UserError(path, "image too large to decode safely (decompression bomb?)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:  # EOFError: pillow-heif
-        reason = str(exc) or type(exc).__name__
-        if "truncated" in reason.lower() or isinstance(exc, EOFError):
-            reason = "the file is truncated: the picture ends early"
-        elif "cannot identify image file" in reason:
-            reason = "unrecognised or damaged picture data"
-        raise UserError(path, f"not a readable image ({reason})") from None
+        raise UserError(path, f"not a readable image ({unreadable_reason(exc)})") from None
     return ForensicInput(np.ascontiguousarray(rgb), str(path), path, data, mime)
 
 

@@ -19,7 +19,18 @@ else:
 # 200 Mpx: larger than any camera still, smaller than a decompression bomb.
 Image.MAX_IMAGE_PIXELS = 200_000_000
 
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """Why a decoder gave up, in words a user can act on (Pillow's own messages name a stream
+    object or repeat the path the error already names)."""
+    reason = str(exc) or type(exc).__name__
+    if "truncated" in reason.lower() or isinstance(exc, EOFError):
+        return "the file is truncated: the picture ends early"
+    if "cannot identify image file" in reason:
+        return "unrecognised or damaged picture data"
+    return reason[:200]
 
 
 def decode_image(path: Path, max_side: int | None = None) -> Image.Image:
@@ -42,7 +53,7 @@ def decode_image(path: Path, max_side: int | None = None) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UserError(path, "image too large to decode safely (decompression bomb?)") from None
     except _DECODE_ERRORS as exc:
-        raise UserError(path, f"not a readable image ({exc})") from None
+        raise UserError(path, f"not a readable image ({unreadable_reason(exc)})") from None
     if max_side and max(rgb.size) > max_side:
         rgb.thumbnail((max_side, max_side))
     return rgb
