@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 # Items hashed by an older version of the code are re-hashed by the next `corpus add` that sees
-# one of their files; until then they are searched with what they have (pHash only).
-HASH_VERSION = 2
+# one of their files; until then they are searched with what they have (version 1: pHash only;
+# 2: pHash and dHash from the 256-pixel working image, a bit or two from what 3 computes).
+# 3: pHash and dHash read a 64-pixel copy of the working image (hashing.hash_copy).
+HASH_VERSION = 3
 
 MIGRATIONS = [
     # 1: the walking skeleton: one pHash per image or sampled video frame.

@@ -33,6 +33,7 @@ from verifier.matching.hashing import (
     colour_hash,
     dhash,
     hamming,
+    hash_copy,
     phash,
     work_image,
 )
@@ -167,9 +168,7 @@ def _variant(name: str, rgb: np.ndarray, box: tuple[int, int, int, int] | None,
     gray = rgb if gray_input else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     v = _Variant(name, work, work_image(gray, VERIFY_SIDE), box)
     v.pdq, v.quality = pdq_dihedral(work)
-    from PIL import Image
-
-    v.phash = [phash(Image.fromarray(undo_orientation(work, o))) for o in DIHEDRAL]
+    v.phash = [phash(hash_copy(undo_orientation(work, o))) for o in DIHEDRAL]
     return v
 
 
@@ -509,10 +508,7 @@ class Matcher:
             out[PDQ] = (q ^ int.from_bytes(code, "big")).bit_count()
         out[PHASH] = hamming(v.phash[cand.orientation], int(index.phash[row]))
         oriented = undo_orientation(v.work, DIHEDRAL[cand.orientation])
-        from PIL import Image
-
-        out[DHASH] = hamming(dhash(Image.fromarray(oriented).convert("L")),
-                             int(index.dhash[row]))
+        out[DHASH] = hamming(dhash(hash_copy(oriented)), int(index.dhash[row]))
         if index.chash[row] >= 0:
             out[CHASH] = hamming(colour_hash(v.work), int(index.chash[row]))
         return out
@@ -756,11 +752,9 @@ class Matcher:
         return match
 
     def _frame_phash_distance(self, image: np.ndarray, mirrored: bool, row: int) -> int:
-        from PIL import Image
-
         small = work_image(np.ascontiguousarray(image[:, ::-1] if mirrored else image),
                            WORK_SIDE)
-        return hamming(phash(Image.fromarray(small)), int(self.corpus.frame_index.phash[row]))
+        return hamming(phash(hash_copy(small)), int(self.corpus.frame_index.phash[row]))
 
 
 # ---------------------------------------------------------------- helpers
