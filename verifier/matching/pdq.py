@@ -112,7 +112,13 @@ def _taps(n: int) -> tuple[np.ndarray, np.ndarray]:
     for k in range(n):
         lo, hi = max(0, k - window + half), min(n - 1, k + half - 1)
         box[k, lo:hi + 1] = 1 / (hi - lo + 1)
-    picked = (box @ box)[[int((i + 0.5) * n / 64) for i in range(64)]]
+    # Only the 64 rows the decimation reads, each a sum of the few rows its window covers: the
+    # dense n x n product would run as a threaded BLAS call whose helper threads then spin.
+    picked = np.zeros((64, n))
+    for i in range(64):
+        row = box[int((i + 0.5) * n / 64)]
+        for j in np.flatnonzero(row):
+            picked[i] += row[j] * box[j]
     nonzero = picked > 0
     first = nonzero.argmax(axis=1)
     last = n - 1 - nonzero[:, ::-1].argmax(axis=1)
