@@ -239,3 +239,35 @@ def test_a_corrupt_corpus_file_is_a_user_error(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(UserError):
         Corpus(other)
+
+
+_SCRIPT = """
+import os, sys
+from pathlib import Path
+with open(os.environ["MARKS"], "a") as fh:
+    fh.write(f"{os.getpid()}\\n")
+from verifier.corpus import Corpus
+if __name__ == "__main__":
+    with Corpus(Path(sys.argv[2])) as corpus:
+        report = corpus.add([Path(sys.argv[1])], workers=2)
+    print(report.added)
+"""
+
+
+def test_pool_workers_do_not_run_the_main_script_again(tmp_path: Path) -> None:
+    """The forkserver imports the script once (what CPython 3.13 does itself); before, each of
+    the two workers ran it again at start."""
+    import subprocess
+    import sys
+
+    folder = _folder(tmp_path)
+    script, marks = tmp_path / "ingest_script.py", tmp_path / "marks.txt"
+    script.write_text(_SCRIPT)
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "MARKS": str(marks),
+           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, str(script), str(folder), str(tmp_path / "c.sqlite")],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.split()[-1]) == len(PHOTOS)  # the pool did the work
+    assert len(marks.read_text().split()) == 2  # this process and the forkserver, no worker

@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 import sqlite3
+import sys
 import threading
 import time
 from collections import deque
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from verifier import db
 from verifier.corpus.frames import FrameRow
+from verifier.corpus.preload_main import MAIN_PATH_VARIABLE
 from verifier.corpus.schema import HASH_VERSION
 from verifier.corpus.worker import FileResult, Task, analyse, init_worker
 from verifier.errors import Cancelled, UserError
@@ -150,6 +152,10 @@ def _pool_context() -> Any:
     ctx = multiprocessing.get_context("forkserver")
     # preload also warms the worker up; worker alone stays listed for builds that lack it.
     ctx.set_forkserver_preload(["verifier.corpus.worker", "verifier.corpus.preload"])
+    main_path = getattr(sys.modules["__main__"], "__file__", None)
+    if main_path and not getattr(sys, "frozen", False):
+        # For verifier.corpus.preload: see there. The server starts once, with this environment.
+        os.environ[MAIN_PATH_VARIABLE] = os.path.normpath(main_path)
     return ctx
 
 

@@ -2,6 +2,8 @@
 with the imports and one-time set-ups done (see worker.warm_up) instead of paying them on its
 first file, in every pool."""
 
+from verifier.corpus.preload_main import import_main
 from verifier.corpus.worker import warm_up
 
+import_main()
 warm_up()
