@@ -51,10 +51,12 @@ from verifier.matching.pdq import (
 )
 from verifier.matching.preprocess import border_box, crop_to, scale_box
 from verifier.matching.verify import (
+    MIN_CONTENT_AGREEMENT,
     VERIFY_FEATURES,
     VERIFY_SIDE,
     Geometry,
     LocalFeatures,
+    content_agreement,
     extract_features,
     verify,
 )
@@ -209,6 +211,7 @@ class Matcher:
         self.options = options or MatchOptions()
         self._source_cache: OrderedDict[tuple[int, float | None], LocalFeatures | None] = \
             OrderedDict()
+        self._source_gray: dict[tuple[int, float | None], np.ndarray | None] = {}
         self._query_factor = 1.0
 
     # ------------------------------------------------------------ entry points
@@ -250,7 +253,7 @@ class Matcher:
         self._pdq_candidates(variants, candidates, use_pdq)
         self._phash_candidates(variants, candidates, use_pdq)
         if opts.verify:
-            self._feature_candidates(variants[0], candidates)
+            self._feature_candidates(variants, candidates)
         matches = []
         ranked = sorted(candidates.values(), key=_candidate_rank)
         confirmed = 0
@@ -336,26 +339,30 @@ class Matcher:
                 out[item_id] = _Candidate(item_id, row, vi, oi, phash=dist)
                 out[item_id].found_by.add("phash-nearest")
 
-    def _feature_candidates(self, variant: _Variant, out: dict[int, _Candidate]) -> None:
+    def _feature_candidates(self, variants: list[_Variant], out: dict[int, _Candidate]) -> None:
+        """Items whose stored features the query's strongest features find most often. The copy
+        with borders cut away votes too: in a screenshot, the caption and buttons find pictures
+        with text in them, and their votes can push the real source under the floor."""
         features = self.corpus.feature_index
         if not len(features):
             return
-        query = variant.features(False)
-        votes = features.vote(query.descriptors[:VOTE_FEATURES])
-        if not votes:
-            return
         index = self.corpus.frame_index
         per_item: dict[int, tuple[int, int]] = {}
-        floor = max(MIN_FEATURE_VOTES, int(0.2 * max(votes.values())))
-        for frame_id, count in votes.items():
-            if count < floor:
+        for variant in variants:
+            query = variant.features(False)
+            votes = features.vote(query.descriptors[:VOTE_FEATURES])
+            if not votes:
                 continue
-            row = index.row_of_frame(frame_id)
-            if row is None or not index.alive[row]:
-                continue
-            item_id = int(index.item_id[row])
-            if item_id not in per_item or count > per_item[item_id][0]:
-                per_item[item_id] = (count, row)
+            floor = max(MIN_FEATURE_VOTES, int(0.2 * max(votes.values())))
+            for frame_id, count in votes.items():
+                if count < floor:
+                    continue
+                row = index.row_of_frame(frame_id)
+                if row is None or not index.alive[row]:
+                    continue
+                item_id = int(index.item_id[row])
+                if item_id not in per_item or count > per_item[item_id][0]:
+                    per_item[item_id] = (count, row)
         best = sorted(per_item.items(), key=lambda kv: -kv[1][0])[: self.options.feature_shortlist]
         for item_id, (count, row) in best:
             cand = out.get(item_id)
@@ -388,23 +395,32 @@ class Matcher:
             self._source_cache.move_to_end(key)
             return self._source_cache[key]
         feats: LocalFeatures | None = None
+        gray: np.ndarray | None = None
         path = next((Path(p) for p in item.locations if os.path.exists(p)), None)
         try:
             if path is not None and item.kind is MediaKind.IMAGE:
                 rgb = decode_query_image(path, VERIFY_SIDE)
-                feats = extract_features(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), VERIFY_FEATURES)
+                gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
             elif path is not None and time is not None:
                 luma = video_frame_at(path, time)
                 if luma is not None:
-                    feats = extract_features(work_image(luma, VERIFY_SIDE), VERIFY_FEATURES)
+                    gray = work_image(luma, VERIFY_SIDE)
+            if gray is not None:
+                feats = extract_features(gray, VERIFY_FEATURES)
         except UserError:
-            feats = None
+            feats = gray = None
         if feats is None and frame_id is not None:
             feats = self.corpus.stored_features(frame_id)
         self._source_cache[key] = feats
+        self._source_gray[key] = gray if feats is not None and gray is not None else None
         while len(self._source_cache) > 64:
-            self._source_cache.popitem(last=False)
+            old, _ = self._source_cache.popitem(last=False)
+            self._source_gray.pop(old, None)
         return feats
+
+    def source_gray(self, item: ItemInfo, time: float | None) -> np.ndarray | None:
+        """The picture source_features() read (None when only stored features were had)."""
+        return self._source_gray.get((item.id, None if time is None else round(time, 3)))
 
     def _verify_candidate(self, variants: list[_Variant], cand: _Candidate,
                           strong: bool = True) -> tuple[Geometry | None, str]:
@@ -427,11 +443,18 @@ class Matcher:
             if len(variants) > 1:
                 order.append((1, False))
         best: Geometry | None = None
+        # Pictures only: a video's indexed frame can be a second away from the query's, and
+        # whatever moved in between disagrees.
+        source_gray = self.source_gray(item, None) if item.kind is MediaKind.IMAGE else None
         for vi, mirrored in order:
             v = variants[vi]
             geometry = verify(v.features(mirrored), source, mirrored=mirrored)
             if geometry is None:
                 continue
+            if source_gray is not None:
+                agreement = content_agreement(v.gray, source_gray, geometry.homography)
+                if agreement is not None and agreement < MIN_CONTENT_AGREEMENT:
+                    continue
             geometry = self._true_scale(geometry, source, item)
             if v.box is not None:
                 h, w = variants[0].gray.shape

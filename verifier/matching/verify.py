@@ -188,3 +188,51 @@ def verify(query: LocalFeatures, source: LocalFeatures, *, mirrored: bool = Fals
         rotation = (-rotation) % 360.0
     return Geometry(count, n_good, homography, mirrored, rotation, scale,
                     _box(projected, source.size), query_box)
+
+
+# Content check: blocks of this many pixels (at VERIFY_SIDE) where both pictures have texture
+# must mostly correlate once the source is brought into the query's frame. In the matching
+# benchmark every geometry found between a copy and its source picture agreed in 0.84 of its
+# blocks or more (748: resized, re-encoded, recoloured, blurred, overlaid, cropped, turned);
+# screenshots of other posts from the same app agreed in 0.20-0.44
+# (tests/test_match_screenshot.py). Video frames are not checked (see search.py).
+_BLOCK = 16
+_MIN_TEXTURE = 4.0  # grey-level standard deviation of a block worth judging
+_BLOCK_AGREES = 0.5  # normalised cross-correlation
+MIN_CONTENT_AGREEMENT = 0.65
+_MIN_BLOCKS = 8
+
+
+def content_agreement(query_gray: np.ndarray, source_gray: np.ndarray,
+                      homography: np.ndarray) -> float | None:
+    """Share of the overlap's textured blocks in which the source, warped into the query's frame
+    by `homography` (query pixels -> source pixels), correlates with the query; None when too
+    few blocks can be judged. Features alone can agree on what two different pictures share:
+    two screenshots of different posts from one app match on the app's header, caption and
+    buttons, which span the whole screen; their pictures then disagree block after block."""
+    h, w = query_gray.shape
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warped = cv2.warpPerspective(source_gray, homography, (w, h), flags=flags)
+    inside = cv2.warpPerspective(np.full(source_gray.shape, 255, np.uint8), homography, (w, h),
+                                 flags=flags)
+    rows, cols = h // _BLOCK, w // _BLOCK
+    if rows * cols < _MIN_BLOCKS:
+        return None
+
+    def blocks(img: np.ndarray) -> np.ndarray:
+        cut = img[:rows * _BLOCK, :cols * _BLOCK].astype(np.float32)
+        return cut.reshape(rows, _BLOCK, cols, _BLOCK).swapaxes(1, 2).reshape(rows * cols, -1)
+
+    # A light blur first: re-encoding noise and a few pixels of misregistration are not
+    # disagreement.
+    q = blocks(cv2.GaussianBlur(query_gray, (5, 5), 0))
+    s = blocks(cv2.GaussianBlur(warped, (5, 5), 0))
+    full = blocks(inside).min(axis=1) == 255
+    q = q - q.mean(axis=1, keepdims=True)
+    s = s - s.mean(axis=1, keepdims=True)
+    q_std, s_std = q.std(axis=1), s.std(axis=1)
+    judged = full & (q_std >= _MIN_TEXTURE) & (s_std >= _MIN_TEXTURE)
+    if int(judged.sum()) < _MIN_BLOCKS:
+        return None
+    ncc = (q[judged] * s[judged]).mean(axis=1) / (q_std[judged] * s_std[judged])
+    return float((ncc >= _BLOCK_AGREES).mean())
