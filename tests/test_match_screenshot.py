@@ -90,6 +90,7 @@ def test_content_agreement_tells_a_copy_from_another_picture() -> None:
     half = cv2.resize(source, (source.shape[1] // 2, source.shape[0] // 2),
                       interpolation=cv2.INTER_AREA)[10:, 10:]
     ok, jpeg = cv2.imencode(".jpg", half, [cv2.IMWRITE_JPEG_QUALITY, 40])
+    assert ok
     copy = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
     to_source = np.array([[2.0, 0, 20], [0, 2.0, 20], [0, 0, 1]])
     agreement = content_agreement(copy, source, to_source)
