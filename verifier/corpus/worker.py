@@ -263,10 +263,7 @@ def decode_image(path: Path, data: bytes | None = None) -> DecodedImage:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data) if data is not None else path) as raw:
                 width, height = raw.size
-                try:
-                    orientation = raw.getexif().get(0x0112, 1)
-                except Exception:
-                    orientation = 1
+                orientation = exif_orientation(raw)
                 if orientation in (5, 6, 7, 8):
                     width, height = height, width
                 jpeg = raw.format == "JPEG"
@@ -305,10 +302,14 @@ def _as_rgb(img: Any) -> np.ndarray:
 def upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
     """The array turned as EXIF orientation 1-8 says (what ImageOps.exif_transpose does, without
     its copy of the image and re-encoding of the EXIF block)."""
-    turn = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
-            5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
-            7: lambda a: a[::-1, ::-1].swapaxes(0, 1), 8: lambda a: np.rot90(a)}.get(orientation)
+    turn = _TURNS.get(orientation)
     return np.ascontiguousarray(turn(pixels)) if turn else pixels
+
+
+_TURNS: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].swapaxes(0, 1), 8: lambda a: np.rot90(a)}
 
 
 def image_size(path: Path) -> tuple[int, int]:
@@ -317,11 +318,16 @@ def image_size(path: Path) -> tuple[int, int]:
 
     with Image.open(path) as raw:
         w, h = raw.size
-        try:
-            orientation = raw.getexif().get(0x0112, 1)
-        except Exception:
-            orientation = 1
+        orientation = exif_orientation(raw)
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+
+
+def exif_orientation(img: Any) -> int:
+    """The EXIF orientation tag of an opened Pillow image, 1 when absent or unreadable."""
+    try:
+        return int(img.getexif().get(0x0112, 1))
+    except Exception:  # a hostile EXIF block: take the picture as stored
+        return 1
 
 
 def features_blob(gray: np.ndarray, keep: int,

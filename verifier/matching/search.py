@@ -209,9 +209,11 @@ class Matcher:
     def __init__(self, corpus: Corpus, options: MatchOptions | None = None) -> None:
         self.corpus = corpus
         self.options = options or MatchOptions()
-        self._source_cache: OrderedDict[tuple[int, float | None], LocalFeatures | None] = \
+        # (item, time) -> the source's features and the grey picture they came from (None when
+        # only the stored features could be had).
+        self._source_cache: OrderedDict[tuple[int, float | None],
+                                        tuple[LocalFeatures | None, np.ndarray | None]] = \
             OrderedDict()
-        self._source_gray: dict[tuple[int, float | None], np.ndarray | None] = {}
         self._query_factor = 1.0
 
     # ------------------------------------------------------------ entry points
@@ -390,6 +392,10 @@ class Matcher:
 
     def source_features(self, item: ItemInfo, time: float | None,
                         frame_id: int | None) -> LocalFeatures | None:
+        return self._source(item, time, frame_id)[0]
+
+    def _source(self, item: ItemInfo, time: float | None,
+                frame_id: int | None) -> tuple[LocalFeatures | None, np.ndarray | None]:
         key = (item.id, None if time is None else round(time, 3))
         if key in self._source_cache:
             self._source_cache.move_to_end(key)
@@ -405,32 +411,30 @@ class Matcher:
                 luma = video_frame_at(path, time)
                 if luma is not None:
                     gray = work_image(luma, VERIFY_SIDE)
-            if gray is not None:
-                feats = extract_features(gray, VERIFY_FEATURES)
         except UserError:
-            feats = gray = None
-        if feats is None and frame_id is not None:
+            gray = None
+        if gray is not None:
+            feats = extract_features(gray, VERIFY_FEATURES)
+        elif frame_id is not None:
             feats = self.corpus.stored_features(frame_id)
-        self._source_cache[key] = feats
-        self._source_gray[key] = gray if feats is not None and gray is not None else None
+        self._source_cache[key] = (feats, gray)
         while len(self._source_cache) > 64:
-            old, _ = self._source_cache.popitem(last=False)
-            self._source_gray.pop(old, None)
-        return feats
-
-    def source_gray(self, item: ItemInfo, time: float | None) -> np.ndarray | None:
-        """The picture source_features() read (None when only stored features were had)."""
-        return self._source_gray.get((item.id, None if time is None else round(time, 3)))
+            self._source_cache.popitem(last=False)
+        return feats, gray
 
     def _verify_candidate(self, variants: list[_Variant], cand: _Candidate,
                           strong: bool = True) -> tuple[Geometry | None, str]:
         index = self.corpus.frame_index
         item = self.corpus.item(cand.item_id)
         t = float(index.time[cand.row])
-        source = self.source_features(item, None if math.isnan(t) else t,
-                                      int(index.frame_id[cand.row]))
+        source, source_gray = self._source(item, None if math.isnan(t) else t,
+                                           int(index.frame_id[cand.row]))
         if source is None or len(source) == 0:
             return None, "source unavailable"
+        if item.kind is not MediaKind.IMAGE:
+            # Pictures only: a video's indexed frame can be a second away from the query's, and
+            # whatever moved in between disagrees.
+            source_gray = None
         hinted_mirror = DIHEDRAL[cand.orientation].mirror
         if cand.hash_hit is not None:
             # A hash hit says which way round the copy is.
@@ -443,9 +447,6 @@ class Matcher:
             if len(variants) > 1:
                 order.append((1, False))
         best: Geometry | None = None
-        # Pictures only: a video's indexed frame can be a second away from the query's, and
-        # whatever moved in between disagrees.
-        source_gray = self.source_gray(item, None) if item.kind is MediaKind.IMAGE else None
         for vi, mirrored in order:
             v = variants[vi]
             geometry = verify(v.features(mirrored), source, mirrored=mirrored)
