@@ -271,3 +271,18 @@ def test_pool_workers_do_not_run_the_main_script_again(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.split()[-1]) == len(PHOTOS)  # the pool did the work
     assert len(marks.read_text().split()) == 2  # this process and the forkserver, no worker
+
+
+def test_after_an_ingest_the_corpus_file_alone_holds_everything(tmp_path: Path) -> None:
+    """The workers' read connections are gone before the corpus closes, so that its close moves
+    the write-ahead log into the corpus file, which can then be copied or sent alone."""
+    folder = _folder(tmp_path)
+    db_path = tmp_path / "c.sqlite"
+    with Corpus(db_path) as corpus:
+        assert corpus.add([folder], workers=2).added == len(PHOTOS)
+    assert not Path(f"{db_path}-wal").exists()
+    alone = tmp_path / "sent" / "c.sqlite"
+    alone.parent.mkdir()
+    shutil.copy(db_path, alone)
+    with Corpus(alone) as corpus:
+        assert corpus.stats()["items"] == len(PHOTOS)

@@ -21,7 +21,7 @@ from verifier import db
 from verifier.corpus.frames import FrameRow
 from verifier.corpus.preload_main import MAIN_PATH_VARIABLE
 from verifier.corpus.schema import HASH_VERSION
-from verifier.corpus.worker import FileResult, Task, analyse, init_worker
+from verifier.corpus.worker import FileResult, Task, analyse, analyse_chunk, init_worker
 from verifier.errors import Cancelled, UserError
 from verifier.matching.manifest import Manifest, load_manifest
 from verifier.media import intake
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # Below this many files to analyse, the pool's start-up is not worth it.
 _POOL_MIN_FILES = 6
 _BATCH_SECONDS = 0.5
+_CHUNK_FILES = 4
 # What this process analyses itself while the workers start (pictures, never a long video).
 _PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff",
                      ".bmp", ".gif")
@@ -169,24 +170,29 @@ def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, batch: _Batch,
 
     # The first pool of a process waits for the forkserver's imports and warm-up (about a
     # second): meanwhile this process analyses small pictures itself.
-    starting = threading.Thread(target=_start_forkserver, args=(ctx,), daemon=True)
-    starting.start()
-    while starting.is_alive() and len(queue) > n_workers * 3 \
-            and queue[-1].path.lower().endswith(_PICTURE_SUFFIXES):
-        cancel.check()
-        batch.store(analyse(queue.pop(), known=known, cancel=cancel.check))
-        progress.advance()
-    starting.join()
+    if not _server_started:
+        starting = threading.Thread(target=_start_forkserver, args=(ctx,), daemon=True)
+        starting.start()
+        while starting.is_alive() and len(queue) > n_workers * 3 \
+                and queue[-1].path.lower().endswith(_PICTURE_SUFFIXES):
+            cancel.check()
+            batch.store(analyse(queue.pop(), known=known, cancel=cancel.check))
+            progress.advance()
+        starting.join()
     stop = ctx.Event()
     pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=init_worker,
                                initargs=(str(corpus.path.resolve()), stop))
-    pending: dict[Future[FileResult], Task] = {}
+    pending: dict[Future[list[FileResult]], list[Task]] = {}
     leftover: list[Task] = []
     clean_exit = False
+
+    def submit() -> None:
+        chunk = [queue.popleft() for _ in range(_chunk_size(len(queue), n_workers))]
+        pending[pool.submit(analyse_chunk, chunk)] = chunk
+
     try:
-        while queue and len(pending) < n_workers * 3:
-            task = queue.popleft()
-            pending[pool.submit(analyse, task)] = task
+        while queue and len(pending) < n_workers * 2:
+            submit()
         # Until the first worker delivers, this process goes on with small pictures.
         warm = False
         while pending:
@@ -203,22 +209,22 @@ def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, batch: _Batch,
                 raise Cancelled()
             for future in done:
                 warm = True
-                task = pending.pop(future)
+                chunk = pending.pop(future)
                 try:
-                    result = future.result()
+                    results = future.result()
                 except BrokenProcessPool:
                     # The pool died (a worker killed by the system, or a script without the
                     # `if __name__ == "__main__":` guard): finish in this process.
                     log.warning("worker processes failed; continuing in this process")
-                    leftover = [task, *pending.values(), *queue]
+                    leftover = [*chunk, *(t for c in pending.values() for t in c), *queue]
                     pending.clear()
                     queue.clear()
                     break
-                batch.store(result)
-                progress.advance()
+                for result in results:
+                    batch.store(result)
+                    progress.advance()
                 if queue:
-                    nxt = queue.popleft()
-                    pending[pool.submit(analyse, nxt)] = nxt
+                    submit()
         clean_exit = True
     finally:
         if not clean_exit:
@@ -232,13 +238,26 @@ def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, batch: _Batch,
         progress.advance()
 
 
+def _chunk_size(remaining: int, n_workers: int) -> int:
+    """Files per call to a worker: up to _CHUNK_FILES, fewer towards the end so that the
+    workers finish together (the queue runs from the largest file to the smallest)."""
+    return max(1, min(_CHUNK_FILES, remaining // (n_workers * 4)))
+
+
+# Whether this process has seen its forkserver up (it then stays up: the probe, a fork of 8 ms,
+# is not repeated).
+_server_started = False
+
+
 def _start_forkserver(ctx: Any) -> None:
     """Returns once the forkserver is up (preloaded, warm): it forks a process that does
     nothing."""
+    global _server_started
     try:
         process = ctx.Process(target=_nothing)
         process.start()
         process.join()
+        _server_started = process.exitcode == 0
     except Exception:  # the pool will meet the same trouble and say so
         log.debug("forkserver start failed", exc_info=True)
 

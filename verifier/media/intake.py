@@ -116,10 +116,14 @@ class Sniffed:
 
 def sniff(path: Path) -> Sniffed:
     """Identify an image or video by its first bytes, never by its name."""
-    head = _read_head(path)
+    return sniff_head(path, _read_head(path))
+
+
+def sniff_head(path: Path, head: bytes) -> Sniffed:
+    """sniff() for a file whose first bytes (_HEAD_BYTES of them, or all it has) are at hand."""
     if not head:
         raise UserError(path, "the file is empty (0 bytes)")
-    kind_mime = sniff_bytes(head)
+    kind_mime = sniff_bytes(head[:_HEAD_BYTES])
     if kind_mime is None:
         raise UserError(path, "not a supported image or video (unrecognised content)")
     kind, mime = kind_mime
@@ -148,12 +152,17 @@ def _read_head(path: Path) -> bytes:
     try:
         with path.open("rb") as fh:
             return fh.read(_HEAD_BYTES)
-    except FileNotFoundError:
-        raise UserError(path, "no such file") from None
-    except IsADirectoryError:
-        raise UserError(path, "is a folder, not a file") from None
     except OSError as exc:
-        raise UserError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise read_error(path, exc) from None
+
+
+def read_error(path: Path, exc: OSError) -> UserError:
+    """What a failed open or read of `path` tells the user."""
+    if isinstance(exc, FileNotFoundError):
+        return UserError(path, "no such file")
+    if isinstance(exc, IsADirectoryError):
+        return UserError(path, "is a folder, not a file")
+    return UserError(path, f"cannot be read ({exc.strerror or exc})")
 
 
 def _match_signature(head: bytes) -> tuple[MediaKind, str] | None:
