@@ -286,3 +286,24 @@ def test_after_an_ingest_the_corpus_file_alone_holds_everything(tmp_path: Path) 
     shutil.copy(db_path, alone)
     with Corpus(alone) as corpus:
         assert corpus.stats()["items"] == len(PHOTOS)
+
+
+def test_workers_get_small_pictures_in_chunks_and_long_files_alone() -> None:
+    from collections import deque
+
+    from verifier.corpus.ingest import _CHUNK_FILES, _next_chunk
+    from verifier.corpus.worker import Task
+
+    def task(name: str, size: int) -> Task:
+        return Task(name, size, 0.0, 1.0)
+
+    queue = deque([task("clip.mp4", 50 << 20), task("scan.tif", 40 << 20),
+                   *(task(f"{i}.jpg", 300_000) for i in range(40))])
+    chunks = []
+    while queue:
+        chunks.append([t.path for t in _next_chunk(queue, 2)])
+    assert chunks[:2] == [["clip.mp4"], ["scan.tif"]]
+    assert len(chunks[2]) == _CHUNK_FILES
+    assert [len(c) for c in chunks[-3:]] == [1, 1, 1]  # the last ones one by one
+    assert sorted(p for c in chunks for p in c) == sorted(
+        ["clip.mp4", "scan.tif", *(f"{i}.jpg" for i in range(40))])

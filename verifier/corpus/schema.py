@@ -6,9 +6,7 @@ from __future__ import annotations
 # one of their files; until then they are searched with what they have (version 1: pHash only;
 # 2: pHash and dHash from the 256-pixel working image, a bit or two from what 3 computes).
 # 3: pHash and dHash read a 64-pixel copy of the working image (hashing.hash_copy).
-# 4: the working images are made by halving and a last bilinear step (hashing.work_image):
-#    every hash moves by a bit or two.
-HASH_VERSION = 4
+HASH_VERSION = 3
 
 MIGRATIONS = [
     # 1: the walking skeleton: one pHash per image or sampled video frame.
