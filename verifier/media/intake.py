@@ -12,15 +12,17 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlparse
-
-import requests
-import urllib3
 
 from verifier import __version__
 from verifier.errors import UserError
 from verifier.models import MediaItem, MediaKind
+
+if TYPE_CHECKING:
+    # Imported where a URL is fetched: the ingest workers' server imports this module to sniff
+    # files and would pay 50 ms for requests at every start.
+    import requests
 
 # Magic bytes -> (kind, mime). Order matters: longer and more specific signatures first.
 _SIGNATURES: list[tuple[int, bytes, MediaKind, str]] = [
@@ -384,6 +386,8 @@ def fetch_url(
     dest_dir = dest_dir or Path(tempfile.mkdtemp(prefix="verifier-fetch-"))
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / _safe_name(parsed.path)
+    import requests
+
     http = session or requests.Session()
     timed_out = threading.Event()
     resp: requests.Response | None = None
@@ -442,6 +446,9 @@ def fetch_url(
 def _fetch_error(url: str, exc: Exception, timed_out: bool, connect_timeout: float,
                  read_timeout: float, total_timeout: float) -> NoReturn:
     """The UserError for a failed download, naming the URL and what went wrong."""
+    import requests
+    import urllib3
+
     if isinstance(exc, requests.exceptions.SSLError):
         raise UserError(url, "the TLS certificate could not be verified") from None
     if timed_out:
