@@ -7,13 +7,14 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import shared_file
 from verifier import db
-from verifier.corpus import Corpus
+from verifier.corpus import Corpus, IngestReport
 from verifier.corpus.schema import MIGRATIONS
 from verifier.errors import Cancelled, UserError
 from verifier.matching.hashing import phash, to_signed
@@ -307,3 +308,46 @@ def test_workers_get_small_pictures_in_chunks_and_long_files_alone() -> None:
     assert [len(c) for c in chunks[-3:]] == [1, 1, 1]  # the last ones one by one
     assert sorted(p for c in chunks for p in c) == sorted(
         ["clip.mp4", "scan.tif", *(f"{i}.jpg" for i in range(40))])
+
+
+def _finishes(job: Callable[[], object]) -> object:
+    """job()'s result, or a failure if it has not returned in a minute (a named pipe blocks an
+    open() until a writer comes: a regression would hang here, not the suite)."""
+    import threading
+
+    out: list[object] = []
+    worker = threading.Thread(target=lambda: out.append(_caught(job)), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert out, "still waiting on the named pipe"
+    return out[0]
+
+
+def _caught(job: Callable[[], object]) -> object:
+    try:
+        return job()
+    except UserError as exc:
+        return exc
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_named_pipes_are_skipped_not_waited_on(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, PHOTOS[:1])
+    os.mkfifo(folder / "pipe.jpg")
+    manifest = tmp_path / "manifest.csv"
+    os.mkfifo(manifest)
+
+    def ingest() -> object:
+        with Corpus(tmp_path / "c.sqlite") as corpus:
+            return corpus.add([folder])
+
+    report = _finishes(ingest)
+    assert isinstance(report, IngestReport) and report.added == 1
+    assert len(report.skipped) == 1 and "pipe.jpg: not a regular file" in report.skipped[0]
+    def match() -> object:
+        with Corpus(tmp_path / "c.sqlite") as corpus:
+            return Matcher(corpus).match_file(folder / "pipe.jpg")
+
+    for job in (match, lambda: load_manifest(manifest)):
+        err = _finishes(job)
+        assert isinstance(err, UserError) and "not a regular file" in str(err)

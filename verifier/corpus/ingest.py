@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
 from verifier import db
@@ -106,6 +107,10 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
             stat = file.stat()
         except OSError as exc:
             report.skipped.append(f"{file}: cannot be read ({exc.strerror or exc})")
+            progress.advance()
+            continue
+        if not S_ISREG(stat.st_mode):  # opening a named pipe waits for a writer: forever
+            report.skipped.append(f"{file}: {intake.NOT_REGULAR}")
             progress.advance()
             continue
         loc = corpus.location(key)

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlparse
 
@@ -150,8 +151,13 @@ def extension_agrees(name: str, mime: str) -> bool:
     return guessed is None or _same_family(guessed, mime)
 
 
+NOT_REGULAR = "not a regular file (a named pipe, socket or device)"
+
+
 def _read_head(path: Path) -> bytes:
     try:
+        if not S_ISREG(path.stat().st_mode) and not path.is_dir():
+            raise UserError(path, NOT_REGULAR)  # opening a named pipe would wait for a writer
         with path.open("rb") as fh:
             return fh.read(_HEAD_BYTES)
     except OSError as exc:
