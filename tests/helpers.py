@@ -87,6 +87,8 @@ def assert_one_error_line(result: CliResult, subject: object) -> str:
     assert str(subject) in line, (subject, line)
     reason = line.split(f"{subject}", 1)[1].lstrip(":").strip()
     assert len(reason) >= 5, f"no reason given after the subject: {line!r}"
+    if Path(str(subject)).is_fifo():
+        assert "not a regular file" in reason, line
     return line
 
 

@@ -3,7 +3,11 @@ traceback, and nothing written or changed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,11 +52,28 @@ def _missing(tmp: Path) -> Path:
     return tmp / "does-not-exist.jpg"
 
 
+def _named_pipe(tmp: Path) -> Path:
+    """A named pipe must be refused unopened: opening one waits for a writer. Should a command
+    open it after all, a writer comes after 20 s and the read ends empty, so that the test fails
+    on its message instead of hanging the suite."""
+    path = tmp / "pipe.jpg"
+    os.mkfifo(path)
+
+    def release() -> None:
+        time.sleep(20)
+        with contextlib.suppress(OSError):  # nobody waiting (ENXIO) or the pipe gone
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+
+    threading.Thread(target=release, daemon=True).start()
+    return path
+
+
 BAD_FILES: dict[str, Callable[[Path], Path]] = {
     "empty": _empty,
     "truncated-jpeg": _truncated_jpeg,
     "text-named-mp4": _text_as_mp4,
     "missing": _missing,
+    **({"named-pipe": _named_pipe} if hasattr(os, "mkfifo") else {}),
 }
 
 

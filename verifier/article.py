@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier.errors import UserError
-from verifier.media.intake import fetch_url
+from verifier.media.intake import fetch_url, require_file
 from verifier.models import Article
 
 MAX_ARTICLE_BYTES = 20 * 1024 * 1024
@@ -37,10 +37,9 @@ def load_article(source: str) -> LoadedArticle:
     if is_url(source):
         return _from_url(source)
     path = Path(source)
-    if not path.exists():
-        raise UserError(path, "no such file")
     if path.is_dir():
         raise UserError(path, "is a folder, not an article file")
+    require_file(path)
     size = path.stat().st_size
     if size == 0:
         raise UserError(path, "the file is empty (0 bytes)")

@@ -594,8 +594,7 @@ def case_media_for_file(case: CaseStore, path: Path) -> tuple[int, Keyframe | No
     """The case's media item a file belongs to: the media's own bytes (same SHA-256), or one of
     its keyframe PNGs. Anything else is refused: results are only kept for the case's media."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(path, "no such file")
+    intake.require_file(path)
     resolved = path.resolve()
     for item in case.media():
         if item.id is None:

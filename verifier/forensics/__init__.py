@@ -92,8 +92,6 @@ def iter_lenses(path: Path, lenses: tuple[str, ...] | None = None, *,
     from verifier.models import MediaKind
 
     path = Path(path)
-    if not path.is_file():
-        raise UserError(path, "no such file")
     is_video = sniff(path).kind is MediaKind.VIDEO
     chosen = tuple(dict.fromkeys(lenses or (IMAGE_LENSES + (VIDEO_LENSES if is_video else ()))))
     for name in chosen:

@@ -69,8 +69,6 @@ def load(path: Path, time: float | None = None) -> ForensicInput:
     from verifier.media.intake import sniff
 
     path = Path(path)
-    if not path.is_file():
-        raise UserError(path, "no such file")
     sniffed = sniff(path)
     if sniffed.kind is MediaKind.VIDEO:
         return video_frame(path, time or 0.0)

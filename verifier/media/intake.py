@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlparse
 
@@ -154,10 +154,22 @@ def extension_agrees(name: str, mime: str) -> bool:
 NOT_REGULAR = "not a regular file (a named pipe, socket or device)"
 
 
-def _read_head(path: Path) -> bytes:
+def require_file(path: Path) -> None:
+    """A UserError unless `path` is a regular file (or a link to one): missing, a folder, or a
+    named pipe, socket or device, which are never opened (a pipe would wait for a writer)."""
     try:
-        if not S_ISREG(path.stat().st_mode) and not path.is_dir():
-            raise UserError(path, NOT_REGULAR)  # opening a named pipe would wait for a writer
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise read_error(path, exc) from None
+    if S_ISDIR(mode):
+        raise UserError(path, "is a folder, not a file")
+    if not S_ISREG(mode):
+        raise UserError(path, NOT_REGULAR)
+
+
+def _read_head(path: Path) -> bytes:
+    require_file(path)
+    try:
         with path.open("rb") as fh:
             return fh.read(_HEAD_BYTES)
     except OSError as exc:
