@@ -114,7 +114,7 @@ def warm_up() -> None:
     pays (13 ms when Pillow's plugins were left out)."""
     import cv2
     import PIL.IptcImagePlugin  # noqa: F401
-    from PIL import Image
+    from PIL import ExifTags, Image
 
     from verifier.media import imageio, metadata  # noqa: F401
 
@@ -123,15 +123,13 @@ def warm_up() -> None:
     rgb = np.dstack([ramp, ramp[::-1], (ramp * 7) % 256]).astype(np.uint8)
     exif = Image.Exif()
     exif[0x0112] = 6  # turned: the orientation path too
-    exif.get_ifd(_EXIF_IFD)[0x9003] = "2020:01:02 03:04:05"
+    exif.get_ifd(ExifTags.IFD.Exif)[0x9003] = "2020:01:02 03:04:05"
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, "JPEG", exif=exif)
     data = buffer.getvalue()
     _analyse_image(Path("warm-up.jpg"), Task("warm-up.jpg", len(data), 0.0, 1.0),
                    FileResult("warm-up.jpg", len(data), 0.0), data)
 
-
-_EXIF_IFD = 0x8769
 
 
 def _known_current(sha: str) -> bool:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from stat import S_ISDIR, S_ISREG
 from typing import Any
 
 from verifier.errors import UserError
@@ -129,16 +128,14 @@ def _rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
 
 def load_manifest(path: Path) -> Manifest:
     """Parse a CSV or JSON manifest; rows it cannot use are listed in `warnings`."""
-    from verifier.media.intake import NOT_REGULAR
+    from verifier.media.intake import require_file
 
     path = Path(path)
     try:
-        st = path.stat()
-        if not S_ISREG(st.st_mode):  # a named pipe would wait for a writer; a folder fails late
-            raise UserError(path, "is a folder, not a manifest" if S_ISDIR(st.st_mode)
-                            else NOT_REGULAR)
-        if st.st_size > _MAX_BYTES:
-            raise UserError(path, f"manifest too large ({st.st_size} bytes)")
+        if path.exists():
+            require_file(path)  # a folder or a named pipe (which would wait for a writer)
+            if path.stat().st_size > _MAX_BYTES:
+                raise UserError(path, f"manifest too large ({path.stat().st_size} bytes)")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UserError(path, "no such manifest") from None
