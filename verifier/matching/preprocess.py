@@ -1,8 +1,10 @@
-"""Query preparation: find borders, letterbox bars and uniform frames around a picture so the
-picture inside can be hashed as well."""
+"""Query preparation: find borders, letterbox bars and uniform frames around a picture, or the
+picture inside a page of text (a screenshot of an article), so that the picture alone can be
+matched as well."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 # A line (row or column) belongs to a border when nearly all its pixels are within this many grey
@@ -62,3 +64,63 @@ def scale_box(box: tuple[int, int, int, int], from_size: tuple[int, int],
     left, top, right, bottom = box
     return (int(left * sx), int(top * sy), max(int(left * sx) + 1, round(right * sx)),
             max(int(top * sy) + 1, round(bottom * sy)))
+
+
+# A screenshot's picture among text: blocks of _BLOCK pixels (at the query's matching size, 640)
+# in which most pixels stand out from the page's background colour and that are not flat.
+_BLOCK = 8
+_PAGE_SHARE = 0.2  # the background colour covers at least this share of a page
+_BACKGROUND_TOLERANCE = 24
+_DENSE = 0.8  # lines of text leave more of their block to the background
+_FLAT_STD = 3.0  # a solid bar or button is not a picture
+_MIN_PICTURE_SHARE = 0.04
+_MAX_PICTURE_SHARE = 0.85  # nearly the whole frame: the query as given already is the picture
+_INK_STD = 20.0
+_MIN_TEXT_SHARE = 0.05  # of the blocks around the picture: a page has text or buttons there
+
+
+def picture_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of the largest picture inside a page (a screenshot of an
+    article or a post: the picture among text, buttons and bars, with no uniform border that
+    border_box could cut), in pixels of `rgb`, or None. Pages have one background colour
+    (white, or black in a dark theme); a picture is the largest solid run of blocks that differ
+    from it and are not flat. A picture's own background near the page's colour (a product shot
+    on white) is not told apart."""
+    h, w = rgb.shape[:2]
+    bh, bw = h // _BLOCK, w // _BLOCK
+    if rgb.ndim != 3 or bh < 4 or bw < 4:
+        return None
+    sample = (rgb[::3, ::3] >> 4).astype(np.int32)
+    codes = (sample[..., 0] << 8) | (sample[..., 1] << 4) | sample[..., 2]
+    counts = np.bincount(codes.ravel(), minlength=4096)
+    mode = int(counts.argmax())
+    if counts[mode] < _PAGE_SHARE * codes.size:
+        return None  # no page background: a photo, not a page
+    cut = np.ascontiguousarray(rgb[: bh * _BLOCK, : bw * _BLOCK])
+    background = np.empty_like(cut)
+    background[:] = [(mode >> shift & 15) * 16 + 8 for shift in (8, 4, 0)]
+    distance = cv2.absdiff(cut, background)
+    stands_out = (distance.max(axis=2) > _BACKGROUND_TOLERANCE).astype(np.float32)
+    density = cv2.resize(stands_out, (bw, bh), interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(cut, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    mean = cv2.resize(grey, (bw, bh), interpolation=cv2.INTER_AREA)
+    square = cv2.resize(grey * grey, (bw, bh), interpolation=cv2.INTER_AREA)
+    variance = square - mean * mean
+    blocks = ((density >= _DENSE) & (variance >= _FLAT_STD ** 2)).astype(np.uint8)
+    # Text: sharp ink on the background, leaving most of its block to it.
+    ink = (density >= 0.05) & (density < _DENSE) & (variance >= _INK_STD ** 2)
+    blocks = cv2.morphologyEx(blocks, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(blocks, connectivity=4)
+    if n <= 1:
+        return None
+    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, width, height, area = (int(v) for v in stats[best])
+    if (area < _MIN_PICTURE_SHARE * bh * bw or area < 0.5 * width * height
+            or width * height > _MAX_PICTURE_SHARE * bh * bw):
+        return None
+    outside = bh * bw - width * height
+    text = int(ink.sum()) - int(ink[y: y + height, x: x + width].sum())
+    if text < _MIN_TEXT_SHARE * outside:
+        return None  # a photo with a plain stretch (sky, a wall), not a page around a picture
+    return (x * _BLOCK, y * _BLOCK, min(w, (x + width) * _BLOCK),
+            min(h, (y + height) * _BLOCK))

@@ -49,7 +49,7 @@ from verifier.matching.pdq import (
     pdq_dihedral,
     undo_orientation,
 )
-from verifier.matching.preprocess import border_box, crop_to, scale_box
+from verifier.matching.preprocess import border_box, crop_to, picture_box, scale_box
 from verifier.matching.verify import (
     MIN_CONTENT_AGREEMENT,
     VERIFY_FEATURES,
@@ -145,9 +145,10 @@ def video_frame_at(path: Path, seconds: float) -> np.ndarray | None:
 
 @dataclass
 class _Variant:
-    """One version of the query picture: as given, or with borders cut away."""
+    """One version of the query picture: as given, with borders cut away, or the picture cut
+    out of a page."""
 
-    name: str  # "as given" or "borders removed"
+    name: str  # "as given", "borders removed" or _PICTURE_IN_PAGE
     work: np.ndarray  # RGB, longest side WORK_SIDE
     gray: np.ndarray  # luma, longest side VERIFY_SIDE
     box: tuple[int, int, int, int] | None  # the cut, in the query's VERIFY_SIDE pixels
@@ -174,17 +175,37 @@ def _variant(name: str, rgb: np.ndarray, box: tuple[int, int, int, int] | None,
     return v
 
 
+_PICTURE_IN_PAGE = "picture in a page"
+
+
 def _query_variants(rgb: np.ndarray) -> list[_Variant]:
+    """The query as given; without its uniform borders; and the picture inside a page (a
+    screenshot of an article: text all around, no border to cut), each when there is one."""
     variants = [_variant("as given", rgb, None)]
     gray_small = cv2.cvtColor(work_image(rgb, WORK_SIDE), cv2.COLOR_RGB2GRAY)
+    h, w = rgb.shape[:2]
     box = border_box(gray_small)
+    border: tuple[int, int, int, int] | None = None
     if box is not None:
-        h, w = rgb.shape[:2]
-        big = scale_box(box, (gray_small.shape[1], gray_small.shape[0]), (w, h))
-        cropped = crop_to(rgb, big)
+        border = scale_box(box, (gray_small.shape[1], gray_small.shape[0]), (w, h))
+        cropped = crop_to(rgb, border)
         if min(cropped.shape[:2]) >= 16:
-            variants.append(_variant("borders removed", cropped, big))
+            variants.append(_variant("borders removed", cropped, border))
+    picture = picture_box(rgb)
+    if picture is not None and (border is None or _overlap(picture, border) < 0.8):
+        cropped = crop_to(rgb, picture)
+        if min(cropped.shape[:2]) >= 32:
+            variants.append(_variant(_PICTURE_IN_PAGE, cropped, picture))
     return variants
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two boxes."""
+    width = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 # ---------------------------------------------------------------- candidates
@@ -200,6 +221,7 @@ class _Candidate:
     phash: int | None = None  # best pHash distance
     hash_hit: str | None = None  # "pdq" or "phash" when within the threshold
     votes: int = 0  # local-feature votes
+    voter: int = 0  # the query variant whose features voted for it most
     found_by: set[str] = field(default_factory=set)
 
 
@@ -349,8 +371,8 @@ class Matcher:
         if not len(features):
             return
         index = self.corpus.frame_index
-        per_item: dict[int, tuple[int, int]] = {}
-        for variant in variants:
+        per_item: dict[int, tuple[int, int, int]] = {}  # item -> votes, row, variant
+        for vi, variant in enumerate(variants):
             query = variant.features(False)
             votes = features.vote(query.descriptors[:VOTE_FEATURES])
             if not votes:
@@ -364,17 +386,20 @@ class Matcher:
                     continue
                 item_id = int(index.item_id[row])
                 if item_id not in per_item or count > per_item[item_id][0]:
-                    per_item[item_id] = (count, row)
+                    per_item[item_id] = (count, row, vi)
         best = sorted(per_item.items(), key=lambda kv: -kv[1][0])[: self.options.feature_shortlist]
-        for item_id, (count, row) in best:
+        for item_id, (count, row, vi) in best:
+            # Hashes are read from the query as given, except for the picture cut out of a
+            # page: the page's own hashes say nothing of it.
+            hashed = vi if variants[vi].name == _PICTURE_IN_PAGE else 0
             cand = out.get(item_id)
             if cand is None:
-                cand = out[item_id] = _Candidate(item_id, row)
-                cand.votes = count
+                cand = out[item_id] = _Candidate(item_id, row, hashed)
+                cand.votes, cand.voter = count, vi
             else:
                 cand.votes = max(cand.votes, count)
-                if cand.hash_hit is None:  # the votes were cast by the query as given
-                    cand.row, cand.variant, cand.orientation = row, 0, 0
+                if cand.hash_hit is None:  # a merely nearest hash: the votes say more
+                    cand.row, cand.variant, cand.orientation, cand.voter = row, hashed, 0, vi
             cand.found_by.add("features")
 
     # ------------------------------------------------------------ verification
@@ -442,10 +467,12 @@ class Matcher:
             if cand.variant != 0:
                 order.append((0, hinted_mirror))
         else:
-            # Votes were cast by the query as given; a merely nearest hash says little.
-            order = [(0, False), (0, True)]
-            if len(variants) > 1:
-                order.append((1, False))
+            # Votes say little about the orientation; a merely nearest hash says little at all.
+            order = [(0, False), (0, True)] + [(vi, False) for vi in range(1, len(variants))]
+            if variants[cand.voter].name == _PICTURE_IN_PAGE:
+                # The picture inside a page found it: the page as a whole rarely verifies.
+                order.remove((cand.voter, False))
+                order.insert(0, (cand.voter, False))
         best: Geometry | None = None
         for vi, mirrored in order:
             v = variants[vi]
