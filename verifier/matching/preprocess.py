@@ -106,14 +106,17 @@ def picture_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
     mean = cv2.resize(grey, (bw, bh), interpolation=cv2.INTER_AREA)
     square = cv2.resize(grey * grey, (bw, bh), interpolation=cv2.INTER_AREA)
     variance = square - mean * mean
-    blocks = ((density >= _DENSE) & (variance >= _FLAT_STD ** 2)).astype(np.uint8)
+    dense = cv2.morphologyEx((density >= _DENSE).astype(np.uint8), cv2.MORPH_CLOSE,
+                             np.ones((3, 3), np.uint8))
     # Text: sharp ink on the background, leaving most of its block to it.
     ink = (density >= 0.05) & (density < _DENSE) & (variance >= _INK_STD ** 2)
-    blocks = cv2.morphologyEx(blocks, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    n, _labels, stats, _ = cv2.connectedComponentsWithStats(blocks, connectivity=4)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(dense, connectivity=4)
     if n <= 1:
         return None
-    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    # The picture: the dense run with the most texture. A clear sky in it is flat but belongs
+    # to it; a solid bar or button is flat all over.
+    textured = np.bincount(labels[variance >= _FLAT_STD ** 2], minlength=n)
+    best = 1 + int(np.argmax(textured[1:]))
     x, y, width, height, area = (int(v) for v in stats[best])
     if (area < _MIN_PICTURE_SHARE * bh * bw or area < 0.5 * width * height
             or width * height > _MAX_PICTURE_SHARE * bh * bw):
