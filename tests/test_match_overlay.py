@@ -139,6 +139,9 @@ def test_a_screenshot_with_padding_keeps_the_region_on_the_original(
     share = (640 * 427) / (shot.width * shot.height)
     assert abs(result.coverage - share) < 0.05  # the original fills the photo, not the padding
     assert result.mean_difference < 10
+    # And in the query, the original's outline is where the photo was pasted.
+    pasted = (80 / shot.width, 120 / shot.height, 720 / shot.width, 547 / shot.height)
+    assert np.allclose(_bounds(result.query_region), pasted, atol=0.03)
 
 
 def test_unrelated_pictures_are_shown_unaligned_not_refused() -> None:

@@ -5,6 +5,7 @@ the comparison screenshot. No Qt here."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,10 @@ def make_query(original: Path, out: Path) -> None:
     copy.save(out, quality=80)
 
 
-def build_compare_case(out_dir: Path, original: Path, distractors: list[Path]) -> CompareCase:
+def build_compare_case(out_dir: Path, original: Path, distractors: list[Path], *,
+                       make: Callable[[Path, Path], None] | None = None) -> CompareCase:
+    """A case whose media is a copy of `original` made by `make` (default: make_query), and a
+    corpus of the original and the distractors."""
     archive = out_dir / "archive"
     archive.mkdir(parents=True)
     kept = archive / "bridge-2015.jpg"
@@ -60,7 +64,7 @@ def build_compare_case(out_dir: Path, original: Path, distractors: list[Path]) -
     for path in distractors:
         shutil.copy2(path, archive / path.name)
     query = out_dir / "viral-bridge.jpg"
-    make_query(kept, query)
+    (make or make_query)(kept, query)
     corpus_path = out_dir / "corpus.sqlite"
     manifest = out_dir / "manifest.csv"
     manifest.write_text("path,source_url,publisher,published_at\n"

@@ -110,6 +110,37 @@ def test_selecting_the_match_aligns_the_original_with_the_doctored_copy(
     rect = view.image_rect().adjusted(-1, -1, 1, 1)
     points = view.polygon_points()
     assert len(points) == 4 and all(rect.contains(p) for p in points)
+    # The original covers the whole copy: no outline on the query.
+    assert matches.compare.compare.query_view.polygon == ()
+    assert not message_boxes
+
+
+def test_a_picture_inside_a_page_is_outlined_on_the_query(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path,
+        message_boxes: list[ShownBox]) -> None:
+    """A screenshot of an article with the original in it: the outline on the query is where
+    the picture sits in the page."""
+    from tests.test_match_screenshot import _page
+
+    pasted: list[tuple[float, float, float, float]] = []
+
+    def page_query(original: Path, out: Path) -> None:
+        page, (x0, y0, x1, y1) = _page(original, "Flood barriers close the footbridge", 0.32)
+        page.save(out, quality=85)
+        pasted.append((x0 / page.width, y0 / page.height, x1 / page.width, y1 / page.height))
+
+    built = build_compare_case(tmp_path, shared_file(ORIGINAL),
+                               [shared_file(p) for p in DISTRACTORS], make=page_query)
+    loaded = open_matches(qtbot, window, built.case_path, built.media_id)
+    assert loaded.coverage < 0.3
+    xs = [p[0] for p in loaded.query_region]
+    ys = [p[1] for p in loaded.query_region]
+    found = (min(xs), min(ys), max(xs), max(ys))
+    assert np.allclose(found, pasted[0], atol=0.03), (found, pasted)
+    view = window.inspector.matches.compare.compare.query_view
+    rect = view.image_rect().adjusted(-1, -1, 1, 1)
+    points = view.polygon_points()
+    assert len(points) >= 4 and all(rect.contains(p) for p in points)
     assert not message_boxes
 
 

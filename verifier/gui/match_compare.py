@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 BACKGROUND = QColor("#1f2328")
 REGION_COLOR = QColor("#22c55e")
 WIPE_COLOR = QColor("#facc15")
+# Below this share of the query's frame covered by the original, its outline is drawn on the
+# query too (above it, the outline would only trace the query's edges).
+PART_OF_QUERY = 0.9
 # A keyframe PNG stands for the query frame when it is this close to the wanted time (seconds).
 KEYFRAME_SLACK = 0.05
 
@@ -143,6 +146,9 @@ class LoadedComparison:
     query_duration: float | None = None
     source_duration: float | None = None
     mask: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    # Where the original lies in the query when it covers only part of it (a picture inside a
+    # page), fractions; empty otherwise.
+    query_region: tuple[tuple[float, float], ...] = ()
     # The arrays behind the images, for checks (never painted).
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -168,6 +174,7 @@ def load_comparison(request: CompareRequest, *, progress: Progress = NULL_PROGRE
         rgb_image(result.aligned), rgb_image(result.difference), result.region,
         result.method_text, result.mean_difference, result.changed_share, result.coverage,
         durations[0], durations[1], result.mask,
+        result.query_region if result.coverage < PART_OF_QUERY else (),
         {"query": result.query, "aligned": result.aligned, "original": result.original})
 
 
@@ -381,7 +388,8 @@ class MatchCompare(QWidget):
 
         # Side by side
         self.query_view = PictureView("The query")
-        self.query_view.setToolTip("The query: the picture (or video frame) that was searched")
+        self.query_view.setToolTip("The query: the picture (or video frame) that was searched; "
+                                   "a green outline is where the original lies in it")
         self.original_view = PictureView("The corpus original")
         self.original_view.setToolTip("The corpus original; the green outline is the region "
                                       "the query shows (from geometric verification)")
@@ -510,7 +518,7 @@ class MatchCompare(QWidget):
         self.query_caption.setToolTip(r.query_path)
         self.original_caption.setText(f"Original: {r.source_label}")
         self.original_caption.setToolTip(r.source_path)
-        self.query_view.set_image(loaded.query)
+        self.query_view.set_image(loaded.query, loaded.query_region)
         self.original_view.set_image(loaded.original, loaded.region)
         self.side.relayout()
         self.overlay.set_images(loaded.query, loaded.aligned)
@@ -519,7 +527,7 @@ class MatchCompare(QWidget):
             f"Mean difference {loaded.mean_difference:.1f} of 255; "
             f"{loaded.changed_share:.0%} of the overlap differs clearly. Dark: the same; "
             "yellow: differs (after tone matching, x4).")
-        self.pair_query.set_image(loaded.query)
+        self.pair_query.set_image(loaded.query, loaded.query_region)
         self.pair_source.set_image(loaded.original, loaded.region)
         if r.query_time is not None or r.source_time is not None or r.query_video:
             self.pair_caption.setText(f"{r.query_label} ↔ {r.source_label}")

@@ -206,6 +206,9 @@ class Comparison:
     method: str  # STORED, FEATURES, TRANSFORM or UNALIGNED
     mean_difference: float  # mean tone-matched difference inside the mask, 0-255
     changed_share: float  # share of the mask above CHANGED_LEVEL
+    # Where the original lies in the query, fractions, clipped to the query (a picture found
+    # inside a page or a screenshot); empty when unaligned.
+    query_region: tuple[tuple[float, float], ...] = ()
 
     @property
     def method_text(self) -> str:
@@ -280,8 +283,9 @@ def compare(query: np.ndarray, source: np.ndarray, *, alignment: dict[str, Any] 
     aligned, mask = warp_into_query(source, fractions, (qw, qh))
     heat, mean, changed = difference_map(query, aligned, mask)
     region = tuple(region_of(fractions))
+    in_query = () if method == UNALIGNED else tuple(region_of(np.linalg.inv(fractions)))
     return Comparison(query, source, aligned, mask, heat, region, fractions, method, mean,
-                      changed)
+                      changed, in_query)
 
 
 def _sane(fractions: np.ndarray) -> bool:
