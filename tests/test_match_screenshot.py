@@ -177,7 +177,7 @@ def test_a_screenshot_of_an_article_finds_its_picture(tmp_path: Path) -> None:
             page.save(query, quality=85)
             matches = matcher.match_file(query).matches
             assert matches and Path(matches[0].corpus_path).name == Path(name).name, name
-            assert matches[0].confirmed
+            assert matches[0].confirmed and matches[0].transform["borders_removed"]
             # Where the picture sits in the page, as shares of the page's width and height.
             found = matches[0].transform["query_box"]
             truth = [where[0] / page.width, where[1] / page.height, where[2] / page.width,

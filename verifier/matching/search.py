@@ -222,6 +222,7 @@ class _Candidate:
     hash_hit: str | None = None  # "pdq" or "phash" when within the threshold
     votes: int = 0  # local-feature votes
     voter: int = 0  # the query variant whose features voted for it most
+    verified_on_cut: bool = False  # the geometry was found on a variant cut out of the query
     found_by: set[str] = field(default_factory=set)
 
 
@@ -489,6 +490,7 @@ class Matcher:
                 geometry = _uncrop(geometry, v, (w, h))
             if best is None or geometry.inliers > best.inliers:
                 best = geometry
+                cand.verified_on_cut = v.box is not None
             if best.inliers >= _SURE_INLIERS:
                 break
         return best, ("confirmed" if best is not None else "failed")
@@ -503,7 +505,8 @@ class Matcher:
         orient = DIHEDRAL[cand.orientation]
         distances = self._distances(v, cand)
         t = float(index.time[cand.row])
-        transform = _transform(orient, v, geometry, verified)
+        transform = _transform(orient, v, geometry, verified,
+                               cut=cand.verified_on_cut and geometry is not None)
         hash_kind, distance = _headline(cand, distances)
         score = _score(cand, geometry, distances)
         span = None if math.isnan(t) else self._frame_span(v, cand)
@@ -847,9 +850,12 @@ def _geometry_dict(g: Geometry) -> dict[str, Any]:
 
 
 def _transform(orient: Orientation, v: _Variant, geometry: Geometry | None,
-               verified: str) -> dict[str, Any]:
+               verified: str, *, cut: bool = False) -> dict[str, Any]:
+    """`cut`: the geometry was found on a part cut out of the query (its borders removed, or
+    the picture inside a page), whichever variant found the candidate."""
     out: dict[str, Any] = {"orientation": orient.name, "mirror": orient.mirror,
-                           "rotation": orient.rotation, "borders_removed": v.box is not None,
+                           "rotation": orient.rotation,
+                           "borders_removed": v.box is not None or cut,
                            "verification": verified}
     if geometry is not None:
         out.update(_geometry_dict(geometry))
