@@ -39,8 +39,7 @@ def load_article(source: str) -> LoadedArticle:
     path = Path(source)
     if path.is_dir():
         raise UserError(path, "is a folder, not an article file")
-    require_file(path)
-    size = path.stat().st_size
+    size = require_file(path).st_size
     if size == 0:
         raise UserError(path, "the file is empty (0 bytes)")
     if size > MAX_ARTICLE_BYTES:

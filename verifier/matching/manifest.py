@@ -132,10 +132,10 @@ def load_manifest(path: Path) -> Manifest:
 
     path = Path(path)
     try:
-        if path.exists():
-            require_file(path)  # a folder or a named pipe (which would wait for a writer)
-            if path.stat().st_size > _MAX_BYTES:
-                raise UserError(path, f"manifest too large ({path.stat().st_size} bytes)")
+        if path.exists():  # a folder or a named pipe (which would wait for a writer) is refused
+            size = require_file(path).st_size
+            if size > _MAX_BYTES:
+                raise UserError(path, f"manifest too large ({size} bytes)")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UserError(path, "no such manifest") from None

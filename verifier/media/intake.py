@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import mimetypes
+import os
 import re
 import socket
 import tempfile
@@ -154,17 +155,19 @@ def extension_agrees(name: str, mime: str) -> bool:
 NOT_REGULAR = "not a regular file (a named pipe, socket or device)"
 
 
-def require_file(path: Path) -> None:
-    """A UserError unless `path` is a regular file (or a link to one): missing, a folder, or a
-    named pipe, socket or device, which are never opened (a pipe would wait for a writer)."""
+def require_file(path: Path) -> os.stat_result:
+    """The stat of `path` when it is a regular file (or a link to one), else a UserError:
+    missing, a folder, or a named pipe, socket or device, which are never opened (a pipe would
+    wait for a writer)."""
     try:
-        mode = path.stat().st_mode
+        st = path.stat()
     except OSError as exc:
         raise read_error(path, exc) from None
-    if S_ISDIR(mode):
+    if S_ISDIR(st.st_mode):
         raise UserError(path, "is a folder, not a file")
-    if not S_ISREG(mode):
+    if not S_ISREG(st.st_mode):
         raise UserError(path, NOT_REGULAR)
+    return st
 
 
 def _read_head(path: Path) -> bytes:
