@@ -222,29 +222,12 @@ def _screenshot(img: Image.Image, rng: random.Random) -> Image.Image:
 
 
 def _web_page(img: Image.Image) -> Image.Image:
-    """A desktop screenshot of a news article: masthead, headline, the picture at a third of
-    the page's width with columns of text on both sides and below (no uniform border to cut
-    away). Its own random numbers: the other transforms' stay as they were."""
-    rng = random.Random(img.width * 7919 + img.height)
-    width, height = 1366, 768
-    canvas = Image.new("RGB", (width, height), (255, 255, 255))
-    draw = ImageDraw.Draw(canvas)
-    draw.rectangle((0, 0, width, 60), fill=(170, 20, 30))
-    draw.text((20, 22), "THE DAILY COURIER   World   Politics   Business   Sport", fill="white")
-    draw.text((330, 80), CAPTION, fill=(0, 0, 0))
-    pic = img.copy()
-    pic.thumbnail((width // 3, 420))
-    x0, y0 = 330, 110
-    canvas.paste(pic, (x0, y0))
-    words = ["officials", "said", "the", "water", "reached", "ground", "floors", "on",
-             "Sunday", "night", "while", "crews", "were", "deployed", "harbour", "district"]
-    columns = [(20, 110, 290, height), (x0 + pic.width + 20, 110, width - 20, height),
-               (x0, y0 + pic.height + 12, x0 + pic.width, height)]
-    for left, top, right, bottom in columns:
-        for y in range(top, bottom - 16, 18):
-            line = " ".join(rng.choice(words) for _ in range(max(1, (right - left) // 45)))
-            draw.text((left, y), line, fill=(30, 30, 30))
-    return canvas
+    """A desktop screenshot of a news article with the picture at a third of the width and text
+    all around (tests/article_page.py). Its own random numbers: the other transforms' stay as
+    they were."""
+    from tests.article_page import article_page
+
+    return article_page(img, CAPTION, seed=img.width * 7919 + img.height)[0]
 
 
 def image_transforms(rng: random.Random) -> dict[str, Callable[[Image.Image], tuple[Image.Image,

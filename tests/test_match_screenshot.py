@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from tests.article_page import article_page
 from tests.conftest import shared_file
 from verifier.corpus import Corpus
 from verifier.matching.search import Matcher
@@ -107,35 +108,13 @@ PAGE_PHOTOS = ["metadata-extractor-images/jpg/Canon EOS REBEL T3i.jpg",
                "metadata-extractor-images/jpg/HTC One.jpg",
                "metadata-extractor-images/jpg/Kodak DC210.jpg",
                "metadata-extractor-images/jpg/Panasonic NV-GX7.jpg"]
-_WORDS = ["officials", "said", "the", "water", "reached", "ground", "floors", "on", "Sunday",
-          "night", "while", "crews", "were", "deployed", "to", "harbour", "district"]
 
 
 def _page(photo: Path, headline: str, share: float = 0.3) -> tuple[Image.Image,
                                                                    tuple[int, int, int, int]]:
-    """A desktop screenshot of an article: masthead, headline, the picture at `share` of the
-    width with columns of text left, right and below (no uniform border around it). Returns
-    the page and where the picture is."""
-    import random
-
-    rng = random.Random(headline)
-    width, height = 1366, 768
-    canvas = Image.new("RGB", (width, height), (255, 255, 255))
-    draw = ImageDraw.Draw(canvas)
-    draw.rectangle((0, 0, width, 60), fill=(170, 20, 30))
-    draw.text((20, 22), "THE DAILY COURIER   World   Politics   Sport", fill=(255, 255, 255))
-    draw.text((330, 80), headline, fill=(0, 0, 0))
+    """A desktop screenshot of an article with `photo` in it, and where the photo is."""
     with Image.open(photo) as raw:
-        pic = raw.convert("RGB")
-    pic.thumbnail((int(width * share), 420))
-    x0, y0 = 330, 110
-    canvas.paste(pic, (x0, y0))
-    for left, top, right in ((20, 110, 290), (x0 + pic.width + 20, 110, width - 20),
-                             (x0, y0 + pic.height + 12, x0 + pic.width)):
-        for y in range(top, height - 16, 18):
-            words = " ".join(rng.choice(_WORDS) for _ in range(max(1, (right - left) // 45)))
-            draw.text((left, y), words, fill=(30, 30, 30))
-    return canvas, (x0, y0, x0 + pic.width, y0 + pic.height)
+        return article_page(raw, headline, share, seed=headline)
 
 
 def test_the_picture_inside_a_page_is_found() -> None:
