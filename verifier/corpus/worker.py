@@ -31,6 +31,7 @@ from verifier.matching.verify import (
     extract_features,
     pack_points,
 )
+from verifier.media import intake
 from verifier.models import MediaKind
 
 # Cut detection on the decode pass: a frame differing from the previous one by more than
@@ -164,8 +165,6 @@ def analyse_chunk(tasks: list[Task]) -> list[FileResult]:
 def analyse(task: Task, known: Callable[[str], bool] | None = None,
             cancel: Callable[[], None] | None = None) -> FileResult:
     """Everything the corpus stores about one file; errors become FileResult.error."""
-    from verifier.media import intake
-
     path = Path(task.path)
     result = FileResult(task.path, task.size, task.mtime)
     try:
@@ -204,8 +203,6 @@ def read_small(path: Path) -> bytes | None:
     """The whole file when it is at most _READ_WHOLE bytes, else None (hash it as a stream).
     Unbuffered, asked for its size: a read of "at most _READ_WHOLE" bytes allocates all of them
     first (0.15 ms a photo)."""
-    from verifier.media import intake
-
     try:
         with open(path, "rb", buffering=0) as fh:
             if os.fstat(fh.fileno()).st_size > _READ_WHOLE:
@@ -218,8 +215,6 @@ def read_small(path: Path) -> bytes | None:
 
 def sha256_file(path: Path) -> tuple[str, int]:
     """SHA-256 and size (intake.hash_file also computes MD5, which the corpus does not need)."""
-    from verifier.media import intake
-
     digest, size = hashlib.sha256(), 0
     try:
         with path.open("rb") as fh:
