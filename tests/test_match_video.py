@@ -33,26 +33,39 @@ def _frames(path: Path) -> tuple[list[np.ndarray], list[float]]:
 
 
 def _segment(src: Path, out: Path, start: float, end: float, scale: float = 0.5,
-             mirror: bool = False) -> None:
-    """Re-encode [start, end) of src at `scale`, keeping each frame's time (minus start)."""
-    frames, times = _frames(src)
-    keep = [(f, t - start) for f, t in zip(frames, times, strict=True) if start <= t < end]
-    h, w = keep[0][0].shape[:2]
-    w2, h2 = int(w * scale) // 2 * 2, int(h * scale) // 2 * 2
+             mirror: bool = False, crop: float = 1.0) -> None:
+    """Re-encode [start, end) of src at `scale`, keeping each frame's time (minus start); `crop`
+    keeps that share of the width and height around the centre. Frame by frame: a long source
+    never sits in memory whole."""
     base = Fraction(1, 1000)
-    with av.open(str(out), "w") as container:
-        stream = container.add_stream("libx264", rate=24)
-        stream.width, stream.height, stream.pix_fmt = w2, h2, "yuv420p"
-        stream.codec_context.time_base = base
-        stream.options = {"crf": "32", "preset": "ultrafast"}
-        for arr, t in keep:
-            img = np.asarray(Image.fromarray(arr).resize((w2, h2)))
+    with av.open(str(src)) as source, av.open(str(out), "w") as container:
+        stream_in = source.streams.video[0]
+        stream_in.thread_type = "AUTO"
+        first = float(stream_in.start_time * stream_in.time_base) if stream_in.start_time else 0.0
+        stream = None
+        for frame_in in source.decode(stream_in):
+            t = float(frame_in.time or 0.0) - first
+            if not start <= t < end:
+                continue
+            arr = frame_in.to_ndarray(format="rgb24")
+            h, w = arr.shape[:2]
+            dy, dx = int(h * (1 - crop) / 2), int(w * (1 - crop) / 2)
+            arr = arr[dy:h - dy, dx:w - dx]
+            if stream is None:
+                w2 = int(arr.shape[1] * scale) // 2 * 2
+                h2 = int(arr.shape[0] * scale) // 2 * 2
+                stream = container.add_stream("libx264", rate=24)
+                stream.width, stream.height, stream.pix_fmt = w2, h2, "yuv420p"
+                stream.codec_context.time_base = base
+                stream.options = {"crf": "32", "preset": "ultrafast"}
+            img = np.asarray(Image.fromarray(arr).resize((stream.width, stream.height)))
             if mirror:
                 img = np.ascontiguousarray(img[:, ::-1])
             frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            frame.pts, frame.time_base = round(t * 1000), base
+            frame.pts, frame.time_base = round((t - start) * 1000), base
             for packet in stream.encode(frame):
                 container.mux(packet)
+        assert stream is not None, f"nothing of {src} in [{start}, {end})"
         for packet in stream.encode():
             container.mux(packet)
 
@@ -101,6 +114,22 @@ def test_mirrored_segment_is_called_mirrored(corpus: Corpus, tmp_path: Path) -> 
     assert abs(top.source_start - (1.0 + (top.query_start or 0))) <= 1.0
 
 
+def test_cropped_copy_of_static_shots_aligns_in_real_time(corpus: Corpus,
+                                                          tmp_path: Path) -> None:
+    """A cropped copy matches by local features only; in a static shot every sample of the
+    source holds the same descriptors, and the alignment must still say 1.0x from the start
+    (the nearest descriptors alone all named the shot's first samples: 0.89x)."""
+    query = tmp_path / "cropped.mp4"
+    _segment(shared_file(DISTRACTOR), query, 0.0, 25.0, scale=0.5, crop=0.8)
+    result = Matcher(corpus).match_file(query)
+    top = result.matches[0]
+    assert Path(top.corpus_path).name == Path(DISTRACTOR).name
+    assert top.transform is not None and top.transform["speed"] == 1.0
+    assert top.source_start is not None and top.query_start is not None
+    assert abs(top.source_start - top.query_start) <= 1.0
+    assert top.query_end is not None and top.query_end - top.query_start >= 15
+
+
 def test_still_frame_gives_its_time_in_the_video(corpus: Corpus, tmp_path: Path) -> None:
     frames, times = _frames(shared_file(SOURCE))
     k = next(i for i, t in enumerate(times) if t >= 6.0)
@@ -129,3 +158,17 @@ def test_alignment_finds_speed_and_offset(speed: float, offset: float) -> None:
     assert segment.speed == speed
     assert abs(segment.source_start - (speed * segment.query_start + offset)) <= 0.6
     assert segment.query_end - segment.query_start >= 17
+
+
+def test_short_sped_up_clip_takes_the_line_through_its_pairs() -> None:
+    """Two seconds at 2x: every speed from 1.4x to 2.6x puts the four pairs within the
+    tolerance of one line; the one through them is 2x (the slowest of them was taken)."""
+    pairs = [(0.0, 0.0, 0.88), (0.5, 1.0, 0.94), (1.0, 2.0, 0.69), (1.5, 3.0, 0.75)]
+    segment = align(pairs)[0]
+    assert segment.speed == 2.0
+    assert abs(segment.offset) <= 0.1
+
+
+def test_short_real_time_clip_stays_real_time() -> None:
+    pairs = [(0.0, 0.0, 0.8), (1.0, 1.0, 0.9), (2.0, 2.1, 0.7), (3.0, 2.9, 0.8)]
+    assert align(pairs)[0].speed == 1.0

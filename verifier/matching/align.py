@@ -51,12 +51,14 @@ def _best_line(tq: np.ndarray, ts: np.ndarray, w: np.ndarray,
                tolerance: float) -> tuple[float, float, float] | None:
     """(speed, offset, score) of the line through most distinct query times: for every speed,
     offsets are binned (bins one tolerance wide, at two phases) and each bin scores the distinct
-    query times in it, each with its best weight."""
+    query times in it, each with its best weight. A short clip puts the same pairs in one bin
+    over a range of speeds: among those, the line nearest its pairs wins (1.0x still first)."""
     if len(tq) == 0:
         return None
     _, q_index = np.unique(tq, return_inverse=True)
     n_q = int(q_index.max()) + 1
     best: tuple[float, float, float] | None = None
+    best_spread = np.inf
     for speed in _SPEEDS:
         offsets = ts - speed * tq
         for phase in (0.0, 0.5):
@@ -72,9 +74,14 @@ def _best_line(tq: np.ndarray, ts: np.ndarray, w: np.ndarray,
             j = int(np.argmax(sums))
             # Prefer 1.0x when it explains the pairs as well (nearly all copies are real-time).
             score = float(sums[j]) + (1e-3 if speed == 1.0 else 0.0)
-            if best is None or score > best[2] + 1e-9:
-                members = chosen[bins[chosen] == j]
-                best = (float(speed), float(np.median(offsets[members])), score)
+            if best is not None and score < best[2] - 1e-9:
+                continue
+            members = chosen[bins[chosen] == j]
+            offset = float(np.median(offsets[members]))
+            spread = float(np.average(np.abs(offsets[members] - offset), weights=w[members])) \
+                if float(w[members].sum()) > 0 else 0.0
+            if best is None or score > best[2] + 1e-9 or spread < best_spread - 1e-9:
+                best, best_spread = (float(speed), offset, score), spread
     return best
 
 

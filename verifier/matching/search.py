@@ -74,6 +74,7 @@ QUERY_VIDEO_STEP = 0.5
 # Feature votes a frame needs to be shortlisted for a crop check, and how many of the query's
 # strongest features vote.
 MIN_FEATURE_VOTES = 6
+VIDEO_VOTE_NEIGHBOURS = 8
 VOTE_FEATURES = 700
 _MAX_VERIFY = 12
 _SURE_INLIERS = 60  # a geometry this well supported is not second-guessed
@@ -684,7 +685,10 @@ class Matcher:
         for n in chosen:
             cancel.check()
             feats = extract_features(images[n], 500)
-            for frame_id, count in features.vote(feats.descriptors).items():
+            # More neighbours than for a picture: in a static shot every sample holds the same
+            # descriptors, and the two nearest would always name its first samples.
+            votes = features.vote(feats.descriptors, k=VIDEO_VOTE_NEIGHBOURS)
+            for frame_id, count in votes.items():
                 if count < MIN_FEATURE_VOTES * 2:
                     continue
                 row = index.row_of_frame(frame_id)
