@@ -156,6 +156,28 @@ def test_a_first_version_corpus_is_migrated_and_rehashed(tmp_path: Path) -> None
         assert corpus.item_by_sha256(sha).earliest_date == "2001-02-03"
 
 
+def test_only_items_the_new_version_changes_are_redone(tmp_path: Path) -> None:
+    """Version 4 samples short clips more densely: a corpus made by version 3 has its short
+    clip analysed again by the next `corpus add`, while its pictures and longer videos, which
+    version 4 would store the same, are left alone."""
+    folder = _folder(tmp_path, PHOTOS[:1])
+    short = shared_file("metadata-extractor-images/mp4/Issue 515 (java).mp4")
+    long = shared_file("PySceneDetect/tests/resources/testvideo.mp4")
+    with Corpus(tmp_path / "c.sqlite") as corpus:
+        corpus.add([folder, short, long], workers=1)
+        frames_before = corpus.stats()["hashes"]
+        with db.transaction(corpus.conn):
+            corpus.conn.execute("UPDATE items SET hash_version = 3")
+            # fewer samples of the short clip, as version 3 stored
+            corpus.conn.execute("DELETE FROM frames WHERE item_id IN (SELECT id FROM items"
+                                " WHERE duration < 5) AND time > 0")
+        assert corpus.stats()["needing_rehash"] == 1
+        report = corpus.add([folder, short, long], workers=1)
+        assert (report.updated, report.unchanged) == (1, 2)
+        stats = corpus.stats()
+        assert stats["needing_rehash"] == 0 and stats["hashes"] == frames_before
+
+
 def test_video_items_keep_duration_dimensions_and_dates(tmp_path: Path) -> None:
     video = shared_file("metadata-extractor-images/mov/with-gps.mov")
     with Corpus(tmp_path / "c.sqlite") as corpus:

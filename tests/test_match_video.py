@@ -19,6 +19,7 @@ from verifier.matching.search import Matcher
 
 SOURCE = "PySceneDetect/tests/resources/goldeneye-vfr-drop3.mp4"
 DISTRACTOR = "PySceneDetect/tests/resources/testvideo.mp4"
+SHORT_CLIP = "metadata-extractor-images/mp4/Issue 515 (java).mp4"
 
 
 def _frames(path: Path) -> tuple[list[np.ndarray], list[float]]:
@@ -33,10 +34,10 @@ def _frames(path: Path) -> tuple[list[np.ndarray], list[float]]:
 
 
 def _segment(src: Path, out: Path, start: float, end: float, scale: float = 0.5,
-             mirror: bool = False, crop: float = 1.0) -> None:
-    """Re-encode [start, end) of src at `scale`, keeping each frame's time (minus start); `crop`
-    keeps that share of the width and height around the centre. Frame by frame: a long source
-    never sits in memory whole."""
+             mirror: bool = False, crop: float = 1.0, speed: float = 1.0) -> None:
+    """Re-encode [start, end) of src at `scale`, keeping each frame's time (minus start, divided
+    by `speed`); `crop` keeps that share of the width and height around the centre. Frame by
+    frame: a long source never sits in memory whole."""
     base = Fraction(1, 1000)
     with av.open(str(src)) as source, av.open(str(out), "w") as container:
         stream_in = source.streams.video[0]
@@ -62,7 +63,7 @@ def _segment(src: Path, out: Path, start: float, end: float, scale: float = 0.5,
             if mirror:
                 img = np.ascontiguousarray(img[:, ::-1])
             frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            frame.pts, frame.time_base = round((t - start) * 1000), base
+            frame.pts, frame.time_base = round((t - start) / speed * 1000), base
             for packet in stream.encode(frame):
                 container.mux(packet)
         assert stream is not None, f"nothing of {src} in [{start}, {end})"
@@ -128,6 +129,24 @@ def test_cropped_copy_of_static_shots_aligns_in_real_time(corpus: Corpus,
     assert top.source_start is not None and top.query_start is not None
     assert abs(top.source_start - top.query_start) <= 1.0
     assert top.query_end is not None and top.query_end - top.query_start >= 15
+
+
+def test_short_clip_sped_up_aligns_at_its_speed(tmp_path: Path) -> None:
+    """A clip of 3.6 s sped up 1.5x: sampled once a second, the source gave the 2.4-s copy two
+    frames to align on and it came out real-time; a short clip is now sampled at least 16 times."""
+    clip = shared_file(SHORT_CLIP)
+    with Corpus(tmp_path / "c.sqlite") as corpus:
+        corpus.add([clip, shared_file(DISTRACTOR)], workers=1)
+        rows = corpus.conn.execute("SELECT count(*) FROM frames f JOIN items i"
+                                   " ON i.id = f.item_id WHERE i.duration < 5").fetchone()[0]
+        assert rows >= 14
+        query = tmp_path / "faster.mp4"
+        _segment(clip, query, 0.0, 10.0, scale=0.5, speed=1.5)
+        top = Matcher(corpus).match_file(query).matches[0]
+    assert Path(top.corpus_path).name == Path(SHORT_CLIP).name
+    assert top.transform is not None and top.transform["speed"] == 1.5
+    assert top.source_start is not None and top.query_start is not None
+    assert abs(top.source_start - 1.5 * top.query_start) <= 0.5
 
 
 def test_still_frame_gives_its_time_in_the_video(corpus: Corpus, tmp_path: Path) -> None:

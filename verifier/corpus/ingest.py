@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from verifier import db
 from verifier.corpus.frames import FrameRow
 from verifier.corpus.preload_main import MAIN_PATH_VARIABLE
-from verifier.corpus.schema import HASH_VERSION
+from verifier.corpus.schema import HASH_VERSION, index_current
 from verifier.corpus.worker import FileResult, Task, analyse, analyse_chunk, init_worker
 from verifier.errors import Cancelled, UserError
 from verifier.matching.manifest import Manifest, load_manifest
@@ -114,12 +114,14 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
             progress.advance()
             continue
         loc = corpus.location(key)
+        current = loc is not None and index_current(loc["hash_version"], loc["kind"],
+                                                    loc["duration"])
         if loc is not None and loc["size"] == stat.st_size and loc["mtime"] == stat.st_mtime \
-                and loc["hash_version"] >= HASH_VERSION:
+                and current:
             report.unchanged += 1
             progress.advance()
             continue
-        rehash = loc is not None and loc["hash_version"] < HASH_VERSION
+        rehash = loc is not None and not current
         tasks.append(Task(key, stat.st_size, stat.st_mtime, sample_seconds, rehash, fast_dates))
 
     n_workers = workers if workers is not None else default_workers()
@@ -147,9 +149,9 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
 
 
 def _known_current(corpus: Corpus, sha: str) -> bool:
-    row = corpus.conn.execute("SELECT hash_version FROM items WHERE sha256 = ?",
+    row = corpus.conn.execute("SELECT hash_version, kind, duration FROM items WHERE sha256 = ?",
                               (sha,)).fetchone()
-    return bool(row) and int(row[0]) >= HASH_VERSION
+    return bool(row) and index_current(int(row[0]), row[1], row[2])
 
 
 def _pool_context() -> Any:
@@ -340,11 +342,12 @@ def _store(corpus: Corpus, result: FileResult, manifest: Manifest | None,
     conn = corpus.conn
     new_rows: list[FrameRow] = []
     new_features: list[tuple[int, bytes]] = []
-    row = conn.execute("SELECT id, hash_version FROM items WHERE sha256 = ?",
+    row = conn.execute("SELECT id, hash_version, kind, duration FROM items WHERE sha256 = ?",
                        (result.sha256,)).fetchone()
     previous = conn.execute("SELECT item_id FROM locations WHERE path = ?",
                             (result.path,)).fetchone()
-    if row is not None and (row["hash_version"] >= HASH_VERSION or not result.frames):
+    if row is not None and (index_current(row["hash_version"], row["kind"], row["duration"])
+                            or not result.frames):
         item_id = int(row["id"])
         if previous is not None and previous["item_id"] == item_id:
             report.unchanged += 1  # touched: same bytes, new modification time

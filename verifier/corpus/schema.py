@@ -6,7 +6,25 @@ from __future__ import annotations
 # one of their files; until then they are searched with what they have (version 1: pHash only;
 # 2: pHash and dHash from the 256-pixel working image, a bit or two from what 3 computes).
 # 3: pHash and dHash read a 64-pixel copy of the working image (hashing.hash_copy).
-HASH_VERSION = 3
+# 4: a short video is sampled at least DENSE_SAMPLES times (worker.timeline_step); pictures and
+# longer videos come out as 3 made them, so they are not redone (index_current).
+HASH_VERSION = 4
+DEFAULT_SAMPLE_SECONDS = 1.0
+# A clip of a few seconds sampled once a second leaves a sped-up or trimmed copy two or three
+# frames to align on: every video gets at least this many samples, no closer than
+# MIN_SAMPLE_STEP seconds apart.
+DENSE_SAMPLES = 16
+MIN_SAMPLE_STEP = 0.25
+
+
+def index_current(version: int, kind: str | None, duration: float | None) -> bool:
+    """Whether an item analysed by the code of `version` holds what this code would store."""
+    if version >= HASH_VERSION:
+        return True
+    if version < 3:
+        return False
+    return kind != "video" or duration is None or \
+        duration >= DENSE_SAMPLES * DEFAULT_SAMPLE_SECONDS
 
 MIGRATIONS = [
     # 1: the walking skeleton: one pHash per image or sampled video frame.

@@ -16,7 +16,7 @@ from platformdirs import user_data_dir
 
 from verifier import db
 from verifier.corpus.frames import FeatureIndex, FrameIndex, FrameRow
-from verifier.corpus.schema import HASH_VERSION, MIGRATIONS
+from verifier.corpus.schema import DEFAULT_SAMPLE_SECONDS, MIGRATIONS, index_current
 from verifier.errors import UserError
 from verifier.matching.hashing import PHASH, to_signed, to_unsigned
 from verifier.matching.index import int64_codes, search_kind
@@ -27,7 +27,6 @@ from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progr
 
 # Kept for callers of the first version: images were hashed from a decode this size.
 HASH_DECODE_SIDE = 512
-DEFAULT_SAMPLE_SECONDS = 1.0
 
 
 def default_corpus_path() -> Path:
@@ -154,6 +153,7 @@ class Corpus:
         if self.path.is_dir():
             raise UserError(self.path, "is a folder, not a corpus file")
         self.conn = db.connect(self.path)
+        self.conn.create_function("index_current", 3, index_current, deterministic=True)
         try:
             with database_errors(self.path):
                 db.migrate(self.conn, self.path, MIGRATIONS, "corpus")
@@ -203,7 +203,8 @@ class Corpus:
 
     def location(self, path: str) -> sqlite3.Row | None:
         return self.conn.execute(
-            "SELECT l.path, l.item_id, l.size, l.mtime, i.hash_version, i.sha256"
+            "SELECT l.path, l.item_id, l.size, l.mtime, i.hash_version, i.kind, i.duration,"
+            " i.sha256"
             " FROM locations l JOIN items i ON i.id = l.item_id WHERE l.path = ?",
             (path,)).fetchone()
 
@@ -475,8 +476,9 @@ class Corpus:
                 "earliest_date": q("SELECT min(earliest_date) FROM items").fetchone()[0],
                 "with_source_url": q("SELECT count(DISTINCT item_id) FROM provenance"
                                      " WHERE source_url IS NOT NULL").fetchone()[0],
-                "needing_rehash": q("SELECT count(*) FROM items WHERE hash_version < ?",
-                                    (HASH_VERSION,)).fetchone()[0],
+                "needing_rehash": q("SELECT count(*) FROM items"
+                                    " WHERE NOT index_current(hash_version, kind, duration)"
+                                    ).fetchone()[0],
                 "bytes": q("SELECT coalesce(sum(size), 0) FROM items").fetchone()[0],
                 "file_bytes": self.path.stat().st_size if self.path.exists() else 0,
             }

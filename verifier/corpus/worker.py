@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from verifier.corpus.capture import UNSURE, jpeg_capture_time
+from verifier.corpus.schema import DENSE_SAMPLES, MIN_SAMPLE_STEP, index_current
 from verifier.errors import Cancelled, UserError
 from verifier.matching.hashing import Signature, colour_hash, signature, work_image
 from verifier.matching.verify import (
@@ -136,13 +137,12 @@ def warm_up() -> None:
 def _known_current(sha: str) -> bool:
     if _DB is None:
         return False
-    from verifier.corpus.schema import HASH_VERSION
-
     try:
-        row = _DB.execute("SELECT hash_version FROM items WHERE sha256 = ?", (sha,)).fetchone()
+        row = _DB.execute("SELECT hash_version, kind, duration FROM items WHERE sha256 = ?",
+                          (sha,)).fetchone()
     except sqlite3.Error:
         return False
-    return bool(row) and int(row[0]) >= HASH_VERSION
+    return bool(row) and index_current(int(row[0]), row[1], row[2])
 
 
 def _check_cancel() -> None:
@@ -389,6 +389,7 @@ class VideoFrame:
     luma: np.ndarray  # full-resolution Y plane, upright
     frame: Any  # the av.VideoFrame, for colour when wanted
     rotation: int
+    declared_duration: float | None = None  # what the stream's header says, when it says
 
     def rgb_small(self, side: int = 64) -> np.ndarray:
         h, w = self.luma.shape
@@ -426,6 +427,11 @@ def iter_video(path: Path) -> Iterator[VideoFrame]:
         if stream.start_time is not None and stream.time_base:
             start = float(stream.start_time * stream.time_base)
         rate = float(stream.average_rate) if stream.average_rate else 25.0
+        declared = None
+        if stream.duration and stream.time_base:
+            declared = float(stream.duration * stream.time_base)
+        elif container.duration:
+            declared = container.duration / 1_000_000
         count = 0
         try:
             for frame in container.decode(stream):
@@ -434,7 +440,7 @@ def iter_video(path: Path) -> Iterator[VideoFrame]:
                 luma = _luma(frame)
                 if rotation:
                     luma = np.rot90(luma, rotation // 90)
-                yield VideoFrame(max(t, 0.0), luma, frame, rotation)
+                yield VideoFrame(max(t, 0.0), luma, frame, rotation, declared)
                 count += 1
         except av.error.FFmpegError as exc:
             if count == 0:
@@ -442,13 +448,21 @@ def iter_video(path: Path) -> Iterator[VideoFrame]:
             # A damaged tail: keep what decoded, as players do.
 
 
+def timeline_step(sample_seconds: float, duration: float | None) -> float:
+    """Seconds between a video's samples: `sample_seconds`, closer for a short clip so that it
+    gets at least DENSE_SAMPLES of them (never closer than MIN_SAMPLE_STEP)."""
+    if not duration or duration <= 0:
+        return sample_seconds
+    return min(sample_seconds, max(MIN_SAMPLE_STEP, duration / DENSE_SAMPLES))
+
+
 def video_timeline(path: Path, sample_seconds: float, *, features: bool = True,
                    colour: bool = True, cancel: Callable[[], None] = _check_cancel,
                    keep_images: bool = False) -> tuple[list[FrameData], list[np.ndarray], int,
                                                        int, float]:
-    """Hashes of a video's frames every `sample_seconds` and of the first frame of every shot
-    (cut detection on the same decode pass). Returns (frames, work images when keep_images,
-    width, height, duration)."""
+    """Hashes of a video's frames every `sample_seconds` (closer in a short clip: timeline_step)
+    and of the first frame of every shot (cut detection on the same decode pass). Returns
+    (frames, work images when keep_images, width, height, duration)."""
     import cv2
 
     frames: list[FrameData] = []
@@ -459,9 +473,12 @@ def video_timeline(path: Path, sample_seconds: float, *, features: bool = True,
     last_cut = -math.inf
     width = height = 0
     last_time = 0.0
+    sample_step = sample_seconds
     for n, vf in enumerate(iter_video(path)):
         if n % 16 == 0:
             cancel()
+        if n == 0:
+            sample_step = timeline_step(sample_seconds, vf.declared_duration)
         height, width = vf.luma.shape
         last_time = vf.time
         step = max(1, min(height, width) // 72)
@@ -481,7 +498,7 @@ def video_timeline(path: Path, sample_seconds: float, *, features: bool = True,
         if not (sample or cut or n == 0):
             continue
         if sample:
-            next_sample = vf.time + sample_seconds if n else sample_seconds
+            next_sample = vf.time + sample_step if n else sample_step
         work = work_image(np.ascontiguousarray(vf.luma))
         sig = signature(work, colour=False)
         if colour:

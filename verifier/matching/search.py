@@ -589,12 +589,12 @@ class Matcher:
 
     def match_video(self, path: Path, *, progress: Progress = NULL_PROGRESS,
                     cancel: CancelToken = NEVER_CANCELLED) -> MatchResult:
-        from verifier.corpus.worker import video_timeline
+        from verifier.corpus.worker import timeline_step, video_timeline
         from verifier.media.video import probe
 
         opts = self.options
-        step = opts.video_step
         info = probe(path)
+        step = timeline_step(opts.video_step, info.duration)  # what video_timeline samples at
         if info.duration and info.duration / step > _MAX_QUERY_SAMPLES:
             step = info.duration / _MAX_QUERY_SAMPLES
         progress.start(None, f"Hashing the frames of {path.name}")
