@@ -457,6 +457,13 @@ def video_queries(src: Path, work: Path) -> list[tuple[str, Path, float, float]]
     pad = h // 3
     make("letterboxed", [np.pad(f, ((pad, pad), (0, 0), (0, 0))) for f in frames], times,
          0.0, 1.0)
+    make("logo and caption overlaid",
+         [np.asarray(_text(_logo(Image.fromarray(f)))) for f in frames], times, 0.0, 1.0)
+    # Screen-recorded from a phone app: the same status bar, header, caption and buttons around
+    # every frame (one seed per clip).
+    make("screen recording (app around it)",
+         [np.asarray(_screenshot(Image.fromarray(f), random.Random(n))) for f in frames],
+         times, 0.0, 1.0)
     k = int(n * 0.45)
     still = work / f"{src.stem[:12].replace(' ', '_')}-still.jpg"
     Image.fromarray(_scale(frames[k], 0.5)).save(still, quality=85)

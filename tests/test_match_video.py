@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -15,6 +16,7 @@ from PIL import Image
 from tests.conftest import shared_file
 from verifier.corpus import Corpus
 from verifier.matching.align import align
+from verifier.matching.preprocess import overlay_mask
 from verifier.matching.search import Matcher
 
 SOURCE = "PySceneDetect/tests/resources/goldeneye-vfr-drop3.mp4"
@@ -34,10 +36,12 @@ def _frames(path: Path) -> tuple[list[np.ndarray], list[float]]:
 
 
 def _segment(src: Path, out: Path, start: float, end: float, scale: float = 0.5,
-             mirror: bool = False, crop: float = 1.0, speed: float = 1.0) -> None:
+             mirror: bool = False, crop: float = 1.0, speed: float = 1.0,
+             overlay: bool = False) -> None:
     """Re-encode [start, end) of src at `scale`, keeping each frame's time (minus start, divided
-    by `speed`); `crop` keeps that share of the width and height around the centre. Frame by
-    frame: a long source never sits in memory whole."""
+    by `speed`); `crop` keeps that share of the width and height around the centre; `overlay`
+    puts a channel's logo and a caption on every frame. Frame by frame: a long source never sits
+    in memory whole."""
     base = Fraction(1, 1000)
     with av.open(str(src)) as source, av.open(str(out), "w") as container:
         stream_in = source.streams.video[0]
@@ -62,6 +66,8 @@ def _segment(src: Path, out: Path, start: float, end: float, scale: float = 0.5,
             img = np.asarray(Image.fromarray(arr).resize((stream.width, stream.height)))
             if mirror:
                 img = np.ascontiguousarray(img[:, ::-1])
+            if overlay:
+                img = _overlaid(img)
             frame = av.VideoFrame.from_ndarray(img, format="rgb24")
             frame.pts, frame.time_base = round((t - start) / speed * 1000), base
             for packet in stream.encode(frame):
@@ -69,6 +75,23 @@ def _segment(src: Path, out: Path, start: float, end: float, scale: float = 0.5,
         assert stream is not None, f"nothing of {src} in [{start}, {end})"
         for packet in stream.encode():
             container.mux(packet)
+
+
+def _overlaid(rgb: np.ndarray) -> np.ndarray:
+    """A news channel's re-broadcast: a logo box top left, an outlined caption across the lower
+    third."""
+    img = np.ascontiguousarray(rgb).copy()
+    h, w = img.shape[:2]
+    scale = w / 900
+    box = img[h // 30:h // 30 + h // 10, w // 30:w // 30 + int(w * 0.22)]
+    box[:] = (box * 0.25 + np.array([200, 20, 20]) * 0.75).astype(np.uint8)
+    cv2.putText(img, "NEWS 24", (w // 20, h // 10), cv2.FONT_HERSHEY_SIMPLEX, h / 400,
+                (255, 255, 255), max(1, h // 150))
+    for colour, thick in (((0, 0, 0), 6), ((255, 255, 255), 2)):
+        cv2.putText(img, "BREAKING: flood in the city centre", (int(w * 0.04), int(h * 0.82)),
+                    cv2.FONT_HERSHEY_DUPLEX, scale, colour, max(1, int(thick * scale)),
+                    cv2.LINE_AA)
+    return img
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +170,55 @@ def test_short_clip_sped_up_aligns_at_its_speed(tmp_path: Path) -> None:
     assert top.transform is not None and top.transform["speed"] == 1.5
     assert top.source_start is not None and top.query_start is not None
     assert abs(top.source_start - 1.5 * top.query_start) <= 0.5
+
+
+def test_copy_with_logo_and_caption_aligns(corpus: Corpus, tmp_path: Path) -> None:
+    """The caption covers what little a dark clip shows: a frame or two still match by hash,
+    too few to align, and the local features must be taken around what stays put on every
+    frame (the caption's corners voted for nothing)."""
+    query = tmp_path / "news.mp4"
+    _segment(shared_file(SOURCE), query, 0.0, 11.0, scale=1.0, overlay=True)
+    result = Matcher(corpus).match_file(query)
+    assert result.matches, result.notes
+    top = result.matches[0]
+    assert Path(top.corpus_path).name == Path(SOURCE).name
+    assert top.transform is not None and top.transform["speed"] == 1.0
+    assert top.source_start is not None and top.query_start is not None
+    assert abs(top.source_start - top.query_start) <= 1.0
+
+
+def _samples(path: Path, every: int = 24) -> list[np.ndarray]:
+    grey = []
+    with av.open(str(path)) as container:
+        for n, frame in enumerate(container.decode(video=0)):
+            if n % every == 0:
+                grey.append(frame.to_ndarray(format="gray"))
+    return grey
+
+
+def test_overlay_mask_covers_the_caption_and_logo_not_the_picture() -> None:
+    frames = _samples(shared_file(DISTRACTOR))
+    covered = [cv2.cvtColor(_overlaid(cv2.cvtColor(f, cv2.COLOR_GRAY2RGB)), cv2.COLOR_RGB2GRAY)
+               for f in frames]
+    mask = overlay_mask(covered)
+    assert mask is not None and mask.shape == covered[0].shape
+    h, w = mask.shape
+    # Every pixel of the logo's and the caption's letters is left out.
+    letters = np.zeros_like(mask, dtype=bool)
+    letters[h // 30:h // 30 + h // 10, w // 30:w // 30 + int(w * 0.22)] = True
+    letters[int(h * 0.74):int(h * 0.86)] = True
+    letters &= np.all([f >= 250 for f in covered], axis=0)
+    assert letters.sum() > 1000 and (mask[letters] == 0).all()
+    assert (mask == 255).mean() > 0.8  # the picture itself keeps its features
+    # The same clip without the overlay: much less to hide.
+    plain = overlay_mask(frames)
+    assert plain is None or (plain == 0).mean() < (mask == 0).mean() / 2
+
+
+def test_overlay_mask_gives_up_on_a_still_shot() -> None:
+    frame = _samples(shared_file(DISTRACTOR))[3]
+    assert overlay_mask([frame] * 8) is None
+    assert overlay_mask([frame] * 2) is None  # too few samples to tell
 
 
 def test_still_frame_gives_its_time_in_the_video(corpus: Corpus, tmp_path: Path) -> None:

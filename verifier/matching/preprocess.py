@@ -1,6 +1,6 @@
-"""Query preparation: find borders, letterbox bars and uniform frames around a picture, or the
-picture inside a page of text (a screenshot of an article), so that the picture alone can be
-matched as well."""
+"""Query preparation: find borders, letterbox bars and uniform frames around a picture, the
+picture inside a page of text (a screenshot of an article), or what a video's copy overlays on
+every frame (a channel's logo, a caption), so that the picture alone can be matched as well."""
 
 from __future__ import annotations
 
@@ -127,3 +127,31 @@ def picture_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
         return None  # a photo with a plain stretch (sky, a wall), not a page around a picture
     return (x * _BLOCK, y * _BLOCK, min(w, (x + width) * _BLOCK),
             min(h, (y + height) * _BLOCK))
+
+
+# A pixel is part of an overlay when it stays within this many grey levels over a video's
+# samples while the picture under it changes.
+_STILL_LEVELS = 10
+_OVERLAY_MAX_SHARE = 0.5  # more than this stays put: a still camera, not an overlay
+
+
+def overlay_mask(frames: list[np.ndarray]) -> np.ndarray | None:
+    """A mask for local features (255 where they may be taken, 0 over what stays put in every
+    sample of a video: a logo, a caption, a ticker), or None when too few samples or too much of
+    the picture stays put to tell an overlay from a still shot. `frames`: grey, one size."""
+    if len(frames) < 4 or any(f.shape != frames[0].shape for f in frames):
+        return None
+    stack = np.stack(frames[:: max(1, len(frames) // 48)])
+    still = (stack.max(axis=0).astype(np.int16) - stack.min(axis=0)) <= _STILL_LEVELS
+    # Flat areas (black bars, a dark sky) stay put too and hold no features: only what has
+    # texture in some sample counts towards the overlay's share.
+    textured = np.zeros(still.shape, dtype=bool)
+    for frame in stack:
+        textured |= np.abs(cv2.Laplacian(frame, cv2.CV_16S, ksize=3)) >= 16
+    share = float((still & textured).sum()) / max(1, int(textured.sum()))
+    if share == 0.0 or share > _OVERLAY_MAX_SHARE:
+        return None
+    still = cv2.morphologyEx(still.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    # Features are described by the patch around them: keep them a patch away from the overlay.
+    still = cv2.dilate(still, np.ones((15, 15), np.uint8))
+    return np.where(still > 0, 0, 255).astype(np.uint8)

@@ -49,7 +49,13 @@ from verifier.matching.pdq import (
     pdq_dihedral,
     undo_orientation,
 )
-from verifier.matching.preprocess import border_box, crop_to, picture_box, scale_box
+from verifier.matching.preprocess import (
+    border_box,
+    crop_to,
+    overlay_mask,
+    picture_box,
+    scale_box,
+)
 from verifier.matching.verify import (
     MIN_CONTENT_AGREEMENT,
     VERIFY_FEATURES,
@@ -648,18 +654,15 @@ class Matcher:
                         continue
                     pairs.setdefault(item_id, []).append(
                         (tq, ts, 1.0 - dist / (threshold + 1), mirrored))
+        matches = self._aligned_matches(pairs, frames, images, box, step, None, cancel)
         feature_note = None
-        if not pairs and not image_hits and opts.verify:
+        if not matches and not image_hits and opts.verify:
+            # No hash pair lined up (none, or a few frames that an overlay left alone): local
+            # features of a few frames (a cropped copy, a caption across a dark picture).
+            pairs = {}
             feature_note = self._video_feature_pairs(frames, images, pairs, cancel)
-        matches: list[Match] = []
-        for item_id, item_pairs in pairs.items():
-            cancel.check()
-            simple = [(tq, ts, w) for tq, ts, w, _m in item_pairs]
-            for segment in align(simple, tolerance=max(1.0, step * 2), query_step=step):
-                match = self._video_match(item_id, segment, frames, images, box, item_pairs,
-                                          feature_note)
-                if match is not None:
-                    matches.append(match)
+            matches = self._aligned_matches(pairs, frames, images, box, step, feature_note,
+                                            cancel)
         for item_id, (dist, n, row, mirrored) in image_hits.items():
             matches.append(self._still_in_video(item_id, dist, n, row, mirrored, frames,
                                                 images))
@@ -671,10 +674,26 @@ class Matcher:
         result.matches = sort_by_score(matches)[: opts.top]
         return result
 
+    def _aligned_matches(self, pairs: dict[int, list[tuple[float, float, float, bool]]],
+                         frames: list[Any], images: list[np.ndarray],
+                         box: tuple[int, int, int, int] | None, step: float,
+                         note: str | None, cancel: CancelToken) -> list[Match]:
+        """A match per segment the pairs of each source video line up on."""
+        matches: list[Match] = []
+        for item_id, item_pairs in pairs.items():
+            cancel.check()
+            simple = [(tq, ts, w) for tq, ts, w, _m in item_pairs]
+            for segment in align(simple, tolerance=max(1.0, step * 2), query_step=step):
+                match = self._video_match(item_id, segment, frames, images, box, item_pairs,
+                                          note)
+                if match is not None:
+                    matches.append(match)
+        return matches
+
     def _video_feature_pairs(self, frames: list[Any], images: list[np.ndarray],
                              pairs: dict[int, list[tuple[float, float, float, bool]]],
                              cancel: CancelToken) -> str | None:
-        """No hash matched any frame: local features of a few frames (a cropped copy?)."""
+        """Pairs from the local features of a few frames, for a copy the hashes miss."""
         features = self.corpus.feature_index
         if not len(features):
             return None
@@ -682,9 +701,12 @@ class Matcher:
         chosen = [n for n, f in enumerate(frames) if f.keyframe]
         every = max(1, len(frames) // 24)
         chosen = sorted(set(chosen[:16]) | set(range(0, len(frames), every)))
+        # A caption or a logo on every frame holds the strongest corners, and they vote for
+        # nothing: features are taken around it.
+        mask = overlay_mask(images)
         for n in chosen:
             cancel.check()
-            feats = extract_features(images[n], 500)
+            feats = extract_features(images[n], 500, mask=mask)
             # More neighbours than for a picture: in a static shot every sample holds the same
             # descriptors, and the two nearest would always name its first samples.
             votes = features.vote(feats.descriptors, k=VIDEO_VOTE_NEIGHBOURS)
@@ -697,7 +719,8 @@ class Matcher:
                 pairs.setdefault(int(index.item_id[row]), []).append(
                     (float(frames[n].time or 0.0), float(index.time[row]), min(1.0, count / 40),
                      False))
-        return "no frame matched by hash: aligned by local features (cropped copy?)" \
+        return "the frames' hashes did not line up with any source: aligned by local " \
+            "features (a cropped copy, or overlays over much of the picture?)" \
             if pairs else None
 
     def _video_match(self, item_id: int, segment: Segment, frames: list[Any],

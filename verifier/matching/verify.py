@@ -51,8 +51,10 @@ def _orb(n: int, fast_threshold: int = FAST_THRESHOLD) -> cv2.ORB:
 
 
 def extract_features(gray: np.ndarray, n: int = VERIFY_FEATURES, keep: int | None = None,
-                     fast_threshold: int = FAST_THRESHOLD) -> LocalFeatures:
-    """ORB keypoints of a grayscale uint8 image; `keep` retains only the strongest ones."""
+                     fast_threshold: int = FAST_THRESHOLD,
+                     mask: np.ndarray | None = None) -> LocalFeatures:
+    """ORB keypoints of a grayscale uint8 image; `keep` retains only the strongest ones; `mask`
+    (uint8, the image's size) leaves out where it is 0."""
     if gray.ndim == 3:
         gray = cv2.cvtColor(gray, cv2.COLOR_RGB2GRAY)
     gray = np.ascontiguousarray(gray, dtype=np.uint8)
@@ -60,7 +62,7 @@ def extract_features(gray: np.ndarray, n: int = VERIFY_FEATURES, keep: int | Non
     empty = LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (w, h))
     if min(h, w) < 32:
         return empty
-    keypoints, descriptors = _orb(n, fast_threshold).detectAndCompute(gray, None)
+    keypoints, descriptors = _orb(n, fast_threshold).detectAndCompute(gray, mask)
     if descriptors is None or not keypoints:
         return empty
     points = np.array([k.pt for k in keypoints], dtype=np.float32)
