@@ -185,6 +185,11 @@ def test_copy_with_logo_and_caption_aligns(corpus: Corpus, tmp_path: Path) -> No
     assert top.transform is not None and top.transform["speed"] == 1.0
     assert top.source_start is not None and top.query_start is not None
     assert abs(top.source_start - top.query_start) <= 1.0
+    # Found by local features: its PDQ distances are measured on the frames (the vote counts
+    # were once reported as PDQ 0), and the caption keeps them off zero.
+    assert top.hash_kind == "orb" and result.notes
+    assert top.distances is not None and top.distances["pdq"] > 0
+    assert top.distances["pdq_median"] > 0 and top.score < 1.0
 
 
 def _samples(path: Path, every: int = 24) -> list[np.ndarray]:

@@ -742,10 +742,17 @@ class Matcher:
         n = min(range(len(frames)), key=lambda i: abs(float(frames[i].time or 0.0) - tq_best))
         rows = index.rows_of_item(item_id)
         row = int(rows[np.argmin(np.abs(index.time[rows] - ts_best))]) if len(rows) else 0
-        distance = max(0, round((1.0 - w_best) * (self.options.pdq_threshold + 1)))
-        # Median distance over the frames on the line says more than the single best frame.
-        typical = max(0, round((1.0 - float(np.median([p[2] for p in chosen])))
-                               * (self.options.pdq_threshold + 1)))
+        if note:
+            # Aligned by feature votes: the weights count votes, and the hashes' own distances
+            # are measured instead (the best frame's, and the median over the line's frames).
+            distance = self._frame_pdq_distance(images[n], mirrored, row)
+            typical = int(np.median([self._pair_pdq_distance(p, frames, images, rows, mirrored)
+                                     for p in chosen[:24]]))
+        else:
+            distance = max(0, round((1.0 - w_best) * (self.options.pdq_threshold + 1)))
+            # Median distance over the frames on the line says more than the single best one.
+            typical = max(0, round((1.0 - float(np.median([p[2] for p in chosen])))
+                                   * (self.options.pdq_threshold + 1)))
         geometry = None
         verified = "not attempted"
         source: LocalFeatures | None = None
@@ -831,6 +838,22 @@ class Matcher:
             match = replace(match, alignment=alignment_dict(geometry, (w, h), source.size,
                                                             query_time=tq))
         return match
+
+    def _frame_pdq_distance(self, image: np.ndarray, mirrored: bool, row: int) -> int:
+        from verifier.matching.pdq import pdq_hash
+
+        small = work_image(np.ascontiguousarray(image[:, ::-1] if mirrored else image),
+                           WORK_SIDE)
+        code = np.frombuffer(pdq_hash(small)[0], dtype=np.uint8)
+        stored = np.frombuffer(self.corpus.frame_index.pdq.reconstruct(row), dtype=np.uint8)
+        return int(np.unpackbits(code ^ stored).sum())
+
+    def _pair_pdq_distance(self, pair: tuple[float, float, float, bool], frames: list[Any],
+                           images: list[np.ndarray], rows: np.ndarray, mirrored: bool) -> int:
+        """PDQ distance between the query frame and the source sample a time pair names."""
+        n = min(range(len(frames)), key=lambda i: abs(float(frames[i].time or 0.0) - pair[0]))
+        row = int(rows[np.argmin(np.abs(self.corpus.frame_index.time[rows] - pair[1]))])
+        return self._frame_pdq_distance(images[n], mirrored, row)
 
     def _frame_phash_distance(self, image: np.ndarray, mirrored: bool, row: int) -> int:
         small = work_image(np.ascontiguousarray(image[:, ::-1] if mirrored else image),
