@@ -214,13 +214,15 @@ def test_thumbnails_and_earliest_appearance_in_the_list(
         assert earliest_of(matches) == earliest_known(matches)
     # A photo's matches have no times: those columns are hidden.
     assert window.inspector.matches.view.isColumnHidden(3)
-    # The summary names the hash the best distance is in, out of that hash's bits, and the
-    # thresholds the search ran with.
-    best = min(rows, key=lambda m: (m.hash_kind != "pdq", m.distance))
+    # The summary names what found the best match and each hash's distance out of that hash's
+    # bits (the pHash distance once stood as "pdq distance 6 of 256"), and the thresholds the
+    # search ran with.
+    best = max(rows, key=lambda m: m.score or 0.0)
     summary = window.inspector.matches.summary.text()
-    bits = {"pdq": 256}.get(best.hash_kind, 64)
-    assert f"best {best.hash_kind} distance {best.distance} of {bits} bits" in summary
-    assert "?" not in summary and "pHash" in summary
+    assert best.distances is not None and best.distances.get("pdq") is not None
+    assert f"PDQ {best.distances['pdq']} of 256" in summary
+    assert f"pHash {best.distance} of 64" in summary
+    assert "thresholds: PDQ" in summary and "?" not in summary
 
 
 def test_a_missing_original_is_said_in_one_line(

@@ -31,7 +31,13 @@ from verifier.gui.evidence import evidence_mime, match_evidence
 from verifier.gui.forensics_tab import ForensicsPanel
 from verifier.gui.match_compare import MatchComparePanel
 from verifier.gui.match_list import THUMB as MATCH_THUMB
-from verifier.gui.match_list import MatchListModel, earliest_html, load_match_thumbnails
+from verifier.gui.match_list import (
+    MatchListModel,
+    distance_text,
+    earliest_html,
+    found_by_text,
+    load_match_thumbnails,
+)
 from verifier.gui.models import (
     ListTableModel,
     audit_model,
@@ -455,13 +461,12 @@ class MatchesPanel(QWidget):
                                  f"({params.get('corpus_items', '?')} items) within "
                                  f"{threshold_text(params)}.")
         else:
-            best = min(matches, key=lambda m: (m.hash_kind != "pdq", m.distance))
+            best = max(matches, key=lambda m: m.score or 0.0)
             self.summary.setText(
                 f"{len(matches)} match{'es' if len(matches) != 1 else ''} in "
-                f"{params.get('corpus', 'the corpus')}: best {best.hash_kind} distance "
-                f"{best.distance} of {HASH_BITS.get(best.hash_kind, 64)} bits "
-                f"(thresholds: {threshold_text(params)}). Lower is closer; 0 means the same "
-                "picture.")
+                f"{params.get('corpus', 'the corpus')}: the best found by "
+                f"{found_by_text(best)}, {distance_text(best)} (thresholds: "
+                f"{threshold_text(params)}). Lower is closer; 0 means the same picture.")
 
     def show_search(self, what: str, corpus: str, matches: list[Match]) -> None:
         """Results of a search for one picture (e.g. a keyframe), kept apart from the item's
@@ -773,9 +778,6 @@ def _timeline_rows(report: MetadataReport | None,
     dated = [(sort_key(e), n, e) for n, e in enumerate(out)]
     known = sorted((t, n, e) for t, n, e in dated if t is not None)
     return [e for _, _, e in known] + [e for t, _, e in dated if t is None]
-
-
-HASH_BITS = {"pdq": 256, "phash": 64, "dhash": 64, "colorhash": 42}
 
 
 def threshold_text(params: dict[str, object]) -> str:

@@ -66,9 +66,27 @@ def load_match_thumbnails(jobs: list[tuple[ThumbKey, str, float | None]], *,
     return out
 
 
+HASH_BITS = {"pdq": 256, "phash": 64, "dhash": 64, "colorhash": 42}
+_HASH_NAMES = {"pdq": "PDQ", "phash": "pHash", "dhash": "dHash", "colorhash": "colour hash"}
+
+
+def found_by_text(m: Match) -> str:
+    """What found the match, in words: a hash's name, or local features."""
+    return "local features" if m.hash_kind == "orb" else _HASH_NAMES.get(m.hash_kind, m.hash_kind)
+
+
+def distance_text(m: Match) -> str:
+    """Every hash distance the match carries, each out of its hash's bits ("PDQ 12 of 256,
+    pHash 6 of 64"): `distance` alone is the pHash one."""
+    distances = {k: v for k, v in (m.distances or {}).items() if v is not None}
+    distances.setdefault("phash", m.distance)
+    return ", ".join(f"{_HASH_NAMES[k]} {distances[k]} of {bits}"
+                     for k, bits in HASH_BITS.items() if k in distances)
+
+
 def _tip(m: Match) -> str:
     lines = [m.corpus_path, f"sha256 {m.corpus_sha256}",
-             f"{m.corpus_kind.value}, {m.hash_kind} distance {m.distance} of 64"]
+             f"{m.corpus_kind.value}, found by {found_by_text(m)}; {distance_text(m)}"]
     if m.score is not None:
         lines.append(f"score {m.score:.2f}" + (" · geometry confirmed" if m.confirmed else ""))
     summary = (m.transform or {}).get("summary") or (m.transform or {}).get("orientation")
@@ -104,7 +122,8 @@ class MatchListModel(ListTableModel[Match]):
                           sort_key=lambda m: m.corpus_path),
             Column[Match]("Score", lambda m: f"{m.score:.2f}" if m.score is not None else "—",
                           sort_key=lambda m: -(m.score or 0.0), align_right=True, tooltip=_tip),
-            Column[Match]("Distance", lambda m: str(m.distance), sort_key=lambda m: m.distance,
+            Column[Match]("pHash distance", lambda m: str(m.distance),
+                          sort_key=lambda m: m.distance,
                           align_right=True, tooltip=_tip),
             Column[Match]("Query", _query_span, sort_key=lambda m: m.query_time, tooltip=_tip),
             Column[Match]("Source", _source_span, sort_key=lambda m: m.source_time,
