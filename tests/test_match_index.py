@@ -111,3 +111,14 @@ def test_real_photos_match_the_same_through_an_approximate_index(
         results[after] = [(Path(m.corpus_path).name, m.distance) for m in matches]
     assert results["0"] and results["0"][0][0] == photos[-1].name
     assert results["2"][0] == results["0"][0]
+
+
+def test_distances_are_put_in_words_each_out_of_its_own_bits() -> None:
+    from verifier.matching.wording import distances_text, found_by
+
+    assert distances_text(6, {"pdq": 40, "pdq_median": 44, "phash": 6}) == \
+        "PDQ 40 of 256, pHash 6 of 64"
+    assert distances_text(3, None) == "pHash 3 of 64"
+    assert distances_text(3, {"dhash": 5, "colorhash": 2, "pdq": None}) == \
+        "pHash 3 of 64, dHash 5 of 64, colour hash 2 of 42"
+    assert found_by("orb") == "local features" and found_by("pdq") == "PDQ"

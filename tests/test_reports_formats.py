@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import ARTICLE, shared_file
 from tests.helpers import Node, isolated_user_dirs, parse_html, run_cli_redirected
 from verifier.case import CaseStore
-from verifier.models import Rating
+from verifier.models import Match, Rating
 
 PHOTO = "exif-samples/jpg/Canon_40D.jpg"
 VIDEO = "PySceneDetect/tests/resources/goldeneye-vfr-drop3.mp4"
@@ -272,6 +272,19 @@ def test_html_shows_claim_verdict_hashes_match_and_audit_head(
     assert built.earliest is not None and built.earliest in media_text
     assert ex.head_before and ex.head_before in _text_of(_section(tree, "Chain of custody"))
     assert ex.case_id in body
+    # Each hash's distance out of its own bits, and what found the match (the pHash distance
+    # once read "6 (pdq)").
+    best = _stored_matches(built)[0]
+    assert best.distances is not None and best.distances.get("pdq") is not None
+    assert f"PDQ {best.distances['pdq']} of 256" in media_text
+    assert f"pHash {best.distance} of 64" in media_text
+    assert f"({best.hash_kind})" not in media_text
+
+
+def _stored_matches(built: Built) -> list[Match]:
+    with CaseStore.open(built.case) as case:
+        return [m for item in case.media() if item.id is not None
+                for m in case.matches(item.id)]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -340,6 +353,8 @@ def test_pdf_reads_back_with_claim_rating_and_hash(exports: dict[tuple[str, str]
     assert str(ex.built.corpus_original) in _stripped(text)
     assert ex.head_before in _stripped(text)
     assert CORPUS_NAME in text
+    best = _stored_matches(ex.built)[0]
+    assert f"pHash {best.distance} of 64" in _collapsed(text)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -31,13 +31,7 @@ from verifier.gui.evidence import evidence_mime, match_evidence
 from verifier.gui.forensics_tab import ForensicsPanel
 from verifier.gui.match_compare import MatchComparePanel
 from verifier.gui.match_list import THUMB as MATCH_THUMB
-from verifier.gui.match_list import (
-    MatchListModel,
-    distance_text,
-    earliest_html,
-    found_by_text,
-    load_match_thumbnails,
-)
+from verifier.gui.match_list import MatchListModel, earliest_html, load_match_thumbnails
 from verifier.gui.models import (
     ListTableModel,
     audit_model,
@@ -55,6 +49,7 @@ from verifier.gui.style import (
     warning_hex,
 )
 from verifier.gui.verdict_editor import VerdictEditor
+from verifier.matching.wording import distances_text, found_by
 from verifier.media.timecode import format_timestamp
 from verifier.models import EvidenceItem, Match, MediaItem, MetadataReport, TimelineEntry
 from verifier.provenance.records import Credentials
@@ -465,7 +460,8 @@ class MatchesPanel(QWidget):
             self.summary.setText(
                 f"{len(matches)} match{'es' if len(matches) != 1 else ''} in "
                 f"{params.get('corpus', 'the corpus')}: the best found by "
-                f"{found_by_text(best)}, {distance_text(best)} (thresholds: "
+                f"{found_by(best.hash_kind)}, {distances_text(best.distance, best.distances)} "
+                f"(thresholds: "
                 f"{threshold_text(params)}). Lower is closer; 0 means the same picture.")
 
     def show_search(self, what: str, corpus: str, matches: list[Match]) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QImage
 
 from verifier.gui.models import Column, Index, ListTableModel
 from verifier.matching.align import format_time
+from verifier.matching.wording import distances_text, found_by
 from verifier.models import Match, MediaKind
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
 
@@ -66,27 +67,10 @@ def load_match_thumbnails(jobs: list[tuple[ThumbKey, str, float | None]], *,
     return out
 
 
-HASH_BITS = {"pdq": 256, "phash": 64, "dhash": 64, "colorhash": 42}
-_HASH_NAMES = {"pdq": "PDQ", "phash": "pHash", "dhash": "dHash", "colorhash": "colour hash"}
-
-
-def found_by_text(m: Match) -> str:
-    """What found the match, in words: a hash's name, or local features."""
-    return "local features" if m.hash_kind == "orb" else _HASH_NAMES.get(m.hash_kind, m.hash_kind)
-
-
-def distance_text(m: Match) -> str:
-    """Every hash distance the match carries, each out of its hash's bits ("PDQ 12 of 256,
-    pHash 6 of 64"): `distance` alone is the pHash one."""
-    distances = {k: v for k, v in (m.distances or {}).items() if v is not None}
-    distances.setdefault("phash", m.distance)
-    return ", ".join(f"{_HASH_NAMES[k]} {distances[k]} of {bits}"
-                     for k, bits in HASH_BITS.items() if k in distances)
-
-
 def _tip(m: Match) -> str:
     lines = [m.corpus_path, f"sha256 {m.corpus_sha256}",
-             f"{m.corpus_kind.value}, found by {found_by_text(m)}; {distance_text(m)}"]
+             f"{m.corpus_kind.value}, found by {found_by(m.hash_kind)}; "
+             f"{distances_text(m.distance, m.distances)}"]
     if m.score is not None:
         lines.append(f"score {m.score:.2f}" + (" · geometry confirmed" if m.confirmed else ""))
     summary = (m.transform or {}).get("summary") or (m.transform or {}).get("orientation")

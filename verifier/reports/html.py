@@ -6,6 +6,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from verifier.matching.wording import distances_text, found_by
+
 _env = Environment(
     loader=PackageLoader("verifier.reports", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -22,6 +24,8 @@ def _safe_data_uri(value: str | None) -> str:
 
 
 _env.filters["data_uri"] = _safe_data_uri
+_env.globals["found_by"] = found_by
+_env.globals["distances_text"] = distances_text
 
 
 def render_html(context: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from verifier.matching.wording import distances_text, found_by
 from verifier.reports.context import data_uri_bytes
 
 log = logging.getLogger(__name__)
@@ -357,7 +358,8 @@ class _Writer:
             transform = x.get("transform") or {}
             self.table([
                 ("Corpus file", x["corpus_path"]),
-                ("Distance", f"{x['distance']} ({x['hash_kind']})"),
+                ("Found by", found_by(x["hash_kind"])),
+                ("Distances", distances_text(x["distance"], x.get("distances"))),
                 ("Score", f"{x['score']:.2f}" + (" · confirmed by local features"
                                                  if x.get("confirmed") else "")
                  if x.get("score") is not None else None),

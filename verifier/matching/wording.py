@@ -1,0 +1,23 @@
+"""A match's hashes in words, the same in the window, the reports and the CLI: `distance` alone
+is the pHash one (of 64 bits), and `hash_kind` says what found the match."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+HASH_BITS = {"pdq": 256, "phash": 64, "dhash": 64, "colorhash": 42}
+_HASH_NAMES = {"pdq": "PDQ", "phash": "pHash", "dhash": "dHash", "colorhash": "colour hash"}
+
+
+def found_by(hash_kind: str) -> str:
+    """What found a match: a hash's name, or local features."""
+    return "local features" if hash_kind == "orb" else _HASH_NAMES.get(hash_kind, hash_kind)
+
+
+def distances_text(distance: int, distances: Mapping[str, int | None] | None) -> str:
+    """Every hash distance a match carries, each out of its hash's bits: "PDQ 12 of 256,
+    pHash 6 of 64"."""
+    known = {k: v for k, v in (distances or {}).items() if v is not None}
+    known.setdefault("phash", distance)
+    return ", ".join(f"{_HASH_NAMES[k]} {known[k]} of {bits}"
+                     for k, bits in HASH_BITS.items() if k in known)
