@@ -461,8 +461,8 @@ class MatchesPanel(QWidget):
                 f"{len(matches)} match{'es' if len(matches) != 1 else ''} in "
                 f"{params.get('corpus', 'the corpus')}: the best found by "
                 f"{found_by(best.hash_kind)}, {distances_text(best.distance, best.distances)} "
-                f"(thresholds: "
-                f"{threshold_text(params)}). Lower is closer; 0 means the same picture.")
+                f"(thresholds: {threshold_text(params)}). Lower is closer; 0 means the same "
+                "picture.")
 
     def show_search(self, what: str, corpus: str, matches: list[Match]) -> None:
         """Results of a search for one picture (e.g. a keyframe), kept apart from the item's

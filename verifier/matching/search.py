@@ -47,7 +47,11 @@ from verifier.matching.pdq import (
     PDQ,
     Orientation,
     pdq_dihedral,
+    pdq_hash,
     undo_orientation,
+)
+from verifier.matching.pdq import (
+    distance as pdq_distance,
 )
 from verifier.matching.preprocess import (
     border_box,
@@ -739,15 +743,15 @@ class Matcher:
         mirrored = bool(mirrored_weight > sum(p[2] for p in on_line if not p[3]))
         chosen = [p for p in on_line if p[3] == mirrored] or on_line
         tq_best, ts_best, w_best, _m = max(chosen, key=lambda p: p[2])
-        n = min(range(len(frames)), key=lambda i: abs(float(frames[i].time or 0.0) - tq_best))
         rows = index.rows_of_item(item_id)
-        row = int(rows[np.argmin(np.abs(index.time[rows] - ts_best))]) if len(rows) else 0
+        n, row = self._nearest(frames, rows, tq_best, ts_best)
         if note:
             # Aligned by feature votes: the weights count votes, and the hashes' own distances
             # are measured instead (the best frame's, and the median over the line's frames).
             distance = self._frame_pdq_distance(images[n], mirrored, row)
-            typical = int(np.median([self._pair_pdq_distance(p, frames, images, rows, mirrored)
-                                     for p in chosen[:24]]))
+            typical = int(np.median([self._frame_pdq_distance(images[q], mirrored, r)
+                                     for q, r in (self._nearest(frames, rows, p[0], p[1])
+                                                  for p in chosen[:24])]))
         else:
             distance = max(0, round((1.0 - w_best) * (self.options.pdq_threshold + 1)))
             # Median distance over the frames on the line says more than the single best one.
@@ -839,29 +843,28 @@ class Matcher:
                                                             query_time=tq))
         return match
 
+    def _nearest(self, frames: list[Any], rows: np.ndarray, query_time: float,
+                 source_time: float) -> tuple[int, int]:
+        """(query frame, source row) nearest a time pair."""
+        n = min(range(len(frames)), key=lambda i: abs(float(frames[i].time or 0.0) - query_time))
+        if not len(rows):
+            return n, 0
+        return n, int(rows[np.argmin(np.abs(self.corpus.frame_index.time[rows] - source_time))])
+
     def _frame_pdq_distance(self, image: np.ndarray, mirrored: bool, row: int) -> int:
-        from verifier.matching.pdq import pdq_hash
-
-        small = work_image(np.ascontiguousarray(image[:, ::-1] if mirrored else image),
-                           WORK_SIDE)
-        code = np.frombuffer(pdq_hash(small)[0], dtype=np.uint8)
-        stored = np.frombuffer(self.corpus.frame_index.pdq.reconstruct(row), dtype=np.uint8)
-        return int(np.unpackbits(code ^ stored).sum())
-
-    def _pair_pdq_distance(self, pair: tuple[float, float, float, bool], frames: list[Any],
-                           images: list[np.ndarray], rows: np.ndarray, mirrored: bool) -> int:
-        """PDQ distance between the query frame and the source sample a time pair names."""
-        n = min(range(len(frames)), key=lambda i: abs(float(frames[i].time or 0.0) - pair[0]))
-        row = int(rows[np.argmin(np.abs(self.corpus.frame_index.time[rows] - pair[1]))])
-        return self._frame_pdq_distance(images[n], mirrored, row)
+        return pdq_distance(pdq_hash(_work_copy(image, mirrored))[0],
+                            self.corpus.frame_index.pdq.reconstruct(row))
 
     def _frame_phash_distance(self, image: np.ndarray, mirrored: bool, row: int) -> int:
-        small = work_image(np.ascontiguousarray(image[:, ::-1] if mirrored else image),
-                           WORK_SIDE)
-        return hamming(phash(hash_copy(small)), int(self.corpus.frame_index.phash[row]))
+        return hamming(phash(hash_copy(_work_copy(image, mirrored))),
+                       int(self.corpus.frame_index.phash[row]))
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _work_copy(image: np.ndarray, mirrored: bool) -> np.ndarray:
+    return work_image(np.ascontiguousarray(image[:, ::-1] if mirrored else image), WORK_SIDE)
 
 
 def _candidate_rank(c: _Candidate) -> tuple[int, int, int, int]:
