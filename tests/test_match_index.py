@@ -122,3 +122,21 @@ def test_distances_are_put_in_words_each_out_of_its_own_bits() -> None:
     assert distances_text(3, {"dhash": 5, "colorhash": 2, "pdq": None}) == \
         "pHash 3 of 64, dHash 5 of 64, colour hash 2 of 42"
     assert found_by("orb") == "local features" and found_by("pdq") == "PDQ"
+
+
+def test_a_long_scan_shared_among_threads_gives_the_same_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import verifier.matching.index as index_module
+
+    rng = np.random.default_rng(9)
+    codes = rng.integers(0, 256, (5000, 32), dtype=np.uint8)
+    queries = np.vstack([codes[::97], rng.integers(0, 256, (40, 32), dtype=np.uint8)])
+    index = BinaryIndex(256, approximate_after=0)
+    index.add(codes)
+    whole = index.search(queries, 5)
+    monkeypatch.setattr(index_module, "_SPLIT_WORK", 1)
+    monkeypatch.setattr(index_module, "_scan_threads", lambda: 3)
+    assert len(index_module._split(queries, len(index))) == 3
+    shared = index.search(queries, 5)
+    assert np.array_equal(whole[0], shared[0]) and np.array_equal(whole[1], shared[1])
+    assert np.array_equal(shared[1][: len(codes[::97]), 0], np.arange(0, 5000, 97))

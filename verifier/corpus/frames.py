@@ -129,23 +129,46 @@ class FrameIndex:
         return np.nonzero((self.item_id == item_id) & self.alive)[0]
 
 
-class FeatureIndex:
-    """Local-feature descriptors of every indexed frame in one FAISS binary index; a query's
-    descriptors vote for the frames they meet (the crop shortlist)."""
+class _Descriptors:
+    """One FAISS binary index of descriptors and the frame each belongs to."""
 
     def __init__(self) -> None:
         # Always exact: votes need every descriptor within 50 bits, where an inverted file's
         # lists miss too many; the feature budget (8M) bounds the scan instead.
         self.index = BinaryIndex(256, approximate_after=0)
         self.owner = np.zeros(0, np.int64)  # frame_id per descriptor
+
+    def add(self, blocks: list[np.ndarray], owners: list[np.ndarray]) -> None:
+        if blocks:
+            self.index.add(np.concatenate(blocks))
+            self.owner = np.concatenate([self.owner, *owners])
+
+    def search(self, descriptors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(distances, owning frame ids, -1 for none), k per descriptor."""
+        if not len(self.index):
+            shape = (descriptors.shape[0], k)
+            return np.full(shape, np.iinfo(np.int32).max), np.full(shape, -1, np.int64)
+        distances, rows = self.index.search(descriptors, k)
+        return distances, np.where(rows >= 0, self.owner[np.clip(rows, 0, None)], -1)
+
+
+class FeatureIndex:
+    """Local-feature descriptors of every indexed frame, pictures' and video frames' apart (a
+    video query's copy is looked for among video frames only, a far smaller scan in an archive
+    of photos); a query's descriptors vote for the frames they meet (the crop shortlist)."""
+
+    def __init__(self) -> None:
+        self.pictures = _Descriptors()
+        self.video = _Descriptors()
         self.per_frame_cap: int | None = None
 
     def __len__(self) -> int:
-        return len(self.index)
+        return len(self.pictures.index) + len(self.video.index)
 
     @property
     def memory_bytes(self) -> int:
-        return self.index.memory_bytes + self.owner.nbytes
+        return sum(part.index.memory_bytes + part.owner.nbytes
+                   for part in (self.pictures, self.video))
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, budget: int = FEATURE_BUDGET) -> FeatureIndex:
@@ -154,32 +177,41 @@ class FeatureIndex:
                              " count(*) FROM features").fetchone()
         if total[0] > budget and total[1]:
             index.per_frame_cap = max(MIN_FEATURES_PER_FRAME, budget // total[1])
-        cursor = conn.execute("SELECT frame_id, descriptors FROM features ORDER BY frame_id")
+        cursor = conn.execute("SELECT f.frame_id, f.descriptors, fr.time IS NOT NULL"
+                              " FROM features f JOIN frames fr ON fr.id = f.frame_id"
+                              " ORDER BY f.frame_id")
         while batch := cursor.fetchmany(20_000):
-            index.append((r[0], r[1]) for r in batch)
+            index.append((r[0], r[1], bool(r[2])) for r in batch)
         return index
 
-    def append(self, rows: Iterable[tuple[int, bytes]]) -> None:
-        blocks: list[np.ndarray] = []
-        owners: list[np.ndarray] = []
-        for frame_id, blob in rows:
+    def append(self, rows: Iterable[tuple[int, bytes, bool]]) -> None:
+        """(frame_id, descriptors, from a video) per frame."""
+        parts: dict[bool, tuple[list[np.ndarray], list[np.ndarray]]] = {False: ([], []),
+                                                                          True: ([], [])}
+        for frame_id, blob, video in rows:
             desc = np.frombuffer(blob, dtype=np.uint8).reshape(-1, 32)
             if self.per_frame_cap is not None:
                 desc = desc[: self.per_frame_cap]  # stored strongest first
-            blocks.append(desc)
-            owners.append(np.full(desc.shape[0], frame_id, np.int64))
-        if blocks:
-            self.index.add(np.concatenate(blocks))
-            self.owner = np.concatenate([self.owner, *owners])
+            parts[video][0].append(desc)
+            parts[video][1].append(np.full(desc.shape[0], frame_id, np.int64))
+        self.pictures.add(*parts[False])
+        self.video.add(*parts[True])
 
-    def vote(self, descriptors: np.ndarray, *, max_distance: int = 50,
-             k: int = 2) -> dict[int, int]:
-        """frame_id -> number of query descriptors with a close descriptor in that frame."""
+    def vote(self, descriptors: np.ndarray, *, max_distance: int = 50, k: int = 2,
+             video_only: bool = False) -> dict[int, int]:
+        """frame_id -> number of query descriptors with one of their k nearest descriptors
+        (within `max_distance`) in that frame."""
         if not len(self) or descriptors.shape[0] == 0:
             return {}
-        distances, rows = self.index.search(descriptors, k)
-        ok = (distances <= max_distance) & (rows >= 0)
-        owners = np.where(ok, self.owner[np.clip(rows, 0, None)], -1)
+        distances, owners = self.video.search(descriptors, k)
+        if not video_only and len(self.pictures.index):
+            # The k nearest of both parts together, as one index would give them.
+            d2, o2 = self.pictures.search(descriptors, k)
+            distances, owners = np.hstack([d2, distances]), np.hstack([o2, owners])
+            nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
+            distances = np.take_along_axis(distances, nearest, axis=1)
+            owners = np.take_along_axis(owners, nearest, axis=1)
+        owners = np.where((distances <= max_distance) & (owners >= 0), owners, -1)
         votes: dict[int, int] = {}
         for row in owners:
             for frame_id in set(row[row >= 0].tolist()):

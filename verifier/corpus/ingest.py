@@ -297,7 +297,7 @@ class _Batch:
         self.corpus, self.manifest, self.report = corpus, manifest, report
         self.opened: float | None = None
         self.rows: list[FrameRow] = []
-        self.features: list[tuple[int, bytes]] = []
+        self.features: list[tuple[int, bytes, bool]] = []
 
     def store(self, result: FileResult) -> None:
         if result.error is not None:
@@ -335,13 +335,13 @@ class _Batch:
 
 
 def _store(corpus: Corpus, result: FileResult, manifest: Manifest | None,
-           report: IngestReport) -> tuple[list[FrameRow], list[tuple[int, bytes]]]:
+           report: IngestReport) -> tuple[list[FrameRow], list[tuple[int, bytes, bool]]]:
     """Write one analysed file (inside the batch's transaction); returns its new frame rows and
     features for the loaded indexes."""
     assert result.sha256 is not None
     conn = corpus.conn
     new_rows: list[FrameRow] = []
-    new_features: list[tuple[int, bytes]] = []
+    new_features: list[tuple[int, bytes, bool]] = []
     row = conn.execute("SELECT id, hash_version, kind, duration FROM items WHERE sha256 = ?",
                        (result.sha256,)).fetchone()
     previous = conn.execute("SELECT item_id FROM locations WHERE path = ?",
@@ -389,11 +389,11 @@ def _store(corpus: Corpus, result: FileResult, manifest: Manifest | None,
 
 
 def _insert_frames(corpus: Corpus, item_id: int,
-                   result: FileResult) -> tuple[list[FrameRow], list[tuple[int, bytes]]]:
+                   result: FileResult) -> tuple[list[FrameRow], list[tuple[int, bytes, bool]]]:
     from verifier.corpus.store import to_db_int
 
     rows: list[FrameRow] = []
-    features: list[tuple[int, bytes]] = []
+    features: list[tuple[int, bytes, bool]] = []
     for frame in result.frames:
         sig = frame.sig
         cur = corpus.conn.execute(
@@ -409,7 +409,7 @@ def _insert_frames(corpus: Corpus, item_id: int,
             corpus.conn.execute("INSERT INTO features (frame_id, width, height, descriptors,"
                                 " points) VALUES (?,?,?,?,?)",
                                 (frame_id, width, height, desc, points))
-            features.append((frame_id, desc))
+            features.append((frame_id, desc, frame.time is not None))
     return rows, features
 
 

@@ -251,7 +251,8 @@ class Corpus:
             "UPDATE items SET earliest_date = (SELECT min(date) FROM provenance"
             " WHERE item_id = ? AND date IS NOT NULL) WHERE id = ?", (item_id, item_id))
 
-    def frames_written(self, rows: list[FrameRow], features: list[tuple[int, bytes]]) -> None:
+    def frames_written(self, rows: list[FrameRow],
+                       features: list[tuple[int, bytes, bool]]) -> None:
         """Tell the loaded indexes about rows just committed."""
         if self._frames is not None:
             self._frames.append(rows)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -88,7 +89,16 @@ class BinaryIndex:
         previous = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(_threads())
         try:
-            distances, rows = self._index.search(queries, k)
+            parts = _split(queries, len(self))
+            if len(parts) == 1:
+                distances, rows = self._index.search(queries, k)
+            else:
+                # A long scan (local-feature votes: seconds) is shared out by queries among
+                # Python threads, one OpenMP thread each (FAISS lets go of the GIL): no OpenMP
+                # team spinning when the other core is busy, which made its threads slower.
+                found = list(_scan_pool().map(lambda part: self._index.search(part, k), parts))
+                distances = np.vstack([d for d, _ in found])
+                rows = np.vstack([r for _, r in found])
         finally:
             faiss.omp_set_num_threads(previous)
         return distances.astype(np.int32), rows.astype(np.int64)
@@ -108,6 +118,36 @@ class BinaryIndex:
             ivf.add(np.ascontiguousarray(codes[start:start + 1_000_000]))
         ivf.make_direct_map()  # reconstruct(row)
         self._index, self._heads = ivf, heads  # the heads must outlive the inverted file
+
+
+# A batch of queries is split among threads when it makes this many code comparisons (about
+# 0.1 s on one core), in parts of at least _MIN_PART queries.
+_SPLIT_WORK = 100_000_000
+_MIN_PART = 16
+_pool: ThreadPoolExecutor | None = None
+
+
+def _scan_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _split(queries: np.ndarray, codes: int) -> list[np.ndarray]:
+    """The query batch in one part per thread when the scan is long enough to share out."""
+    n = queries.shape[0]
+    parts = min(_scan_threads(), n // _MIN_PART)
+    if parts < 2 or n * codes < _SPLIT_WORK:
+        return [queries]
+    return np.array_split(queries, parts)
+
+
+def _scan_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_scan_threads(), thread_name_prefix="scan")
+    return _pool
 
 
 def search_kind(codes: int) -> str:
