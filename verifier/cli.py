@@ -625,7 +625,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "a photo's EXIF DateTimeOriginal is read while decoding")
     p.add_argument("--sample-seconds", type=float, default=1.0,
                    help="index one video frame every this many seconds, besides the first "
-                        "frame of every shot (default 1)")
+                        "frame of every shot (default 1; a clip too short for 16 samples at "
+                        "this rate gets 16, at most 4 a second)")
     p = add("stats", cmd_corpus_stats, "counts of items, locations, frames and dates",
             parent=corpus_sub)
     p.add_argument("--corpus", metavar="DB")
