@@ -96,12 +96,19 @@ class BinaryIndex:
                 # A long scan (local-feature votes: seconds) is shared out by queries among
                 # Python threads, one OpenMP thread each (FAISS lets go of the GIL): no OpenMP
                 # team spinning when the other core is busy, which made its threads slower.
-                found = list(_scan_pool().map(lambda part: self._index.search(part, k), parts))
+                found = list(_scan_pool().map(lambda part: self._search_here(part, k), parts))
                 distances = np.vstack([d for d, _ in found])
                 rows = np.vstack([r for _, r in found])
         finally:
             faiss.omp_set_num_threads(previous)
         return distances.astype(np.int32), rows.astype(np.int64)
+
+    def _search_here(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """A search on this thread with the usual OpenMP team (each thread has its own
+        setting: a pool thread would otherwise start a team of every core)."""
+        self._faiss.omp_set_num_threads(_threads())
+        distances, rows = self._index.search(queries, k)
+        return distances, rows
 
     def _build_inverted_file(self) -> None:
         """Replace the flat index by an inverted file over the same codes, rows unchanged."""
