@@ -415,6 +415,8 @@ def iter_video(path: Path) -> Iterator[VideoFrame]:
     """Every decoded frame with its time from the stream start, upright luma."""
     import av
 
+    from verifier.media.video import declared_duration
+
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, ValueError, OSError) as exc:
@@ -427,11 +429,7 @@ def iter_video(path: Path) -> Iterator[VideoFrame]:
         if stream.start_time is not None and stream.time_base:
             start = float(stream.start_time * stream.time_base)
         rate = float(stream.average_rate) if stream.average_rate else 25.0
-        declared = None
-        if stream.duration and stream.time_base:
-            declared = float(stream.duration * stream.time_base)
-        elif container.duration:
-            declared = container.duration / 1_000_000
+        declared = declared_duration(container, stream)
         count = 0
         try:
             for frame in container.decode(stream):

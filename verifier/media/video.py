@@ -274,6 +274,16 @@ def probe(path: Path) -> VideoInfo:
         raise _open_error(path, exc) from None
 
 
+def declared_duration(container: av.container.InputContainer,
+                      stream: av.video.stream.VideoStream) -> float | None:
+    """Seconds the stream's header (else the container's) says the video lasts, if it says."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1_000_000
+    return None
+
+
 def _info(path: Path, container: av.container.InputContainer) -> VideoInfo:
     if not container.streams.video:
         kinds = sorted({s.type for s in container.streams})
@@ -281,11 +291,7 @@ def _info(path: Path, container: av.container.InputContainer) -> VideoInfo:
             raise UserError(path, f"has no video stream (it has {', '.join(kinds)} only)")
         raise UserError(path, "has no video frames: the file holds no media stream at all")
     stream = container.streams.video[0]
-    duration = None
-    if stream.duration and stream.time_base:
-        duration = float(stream.duration * stream.time_base)
-    elif container.duration:
-        duration = container.duration / 1_000_000
+    duration = declared_duration(container, stream)
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     fps = float(rate) if rate and float(rate) > 0 else None
     ctx = stream.codec_context
