@@ -140,3 +140,20 @@ def test_a_long_scan_shared_among_threads_gives_the_same_answer(
     shared = index.search(queries, 5)
     assert np.array_equal(whole[0], shared[0]) and np.array_equal(whole[1], shared[1])
     assert np.array_equal(shared[1][: len(codes[::97]), 0], np.arange(0, 5000, 97))
+
+
+def test_feature_votes_keep_pictures_and_video_frames_apart() -> None:
+    from verifier.corpus.frames import FeatureIndex
+
+    rng = np.random.default_rng(5)
+    picture = rng.integers(0, 256, (64, 32), dtype=np.uint8)
+    frame = rng.integers(0, 256, (64, 32), dtype=np.uint8)
+    index = FeatureIndex()
+    index.append([(1, picture.tobytes(), False), (2, frame.tobytes(), True)])
+    assert len(index) == 128
+    both = np.vstack([picture[:20], frame[:10]])
+    assert index.vote(both) == {1: 20, 2: 10}  # each descriptor's nearest, in either part
+    assert index.vote(both, video_only=True) == {2: 10}
+    # k nearest over both parts together: a picture descriptor's second nearest is no closer
+    # than 50 bits elsewhere, so it votes once.
+    assert index.vote(picture[:5], k=2) == {1: 5}
