@@ -116,6 +116,25 @@ def test_create_add_with_manifest_filter_remove_and_verify(
     assert "moved:" in text and "renamed.jpg" in text and "changed:" in text
 
 
+def test_items_from_an_older_version_are_shown_until_added_again(
+        qtbot: QtBot, manager: CorpusManager, tmp_path: Path) -> None:
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    shutil.copyfile(shared_file("metadata-extractor-images/mp4/Issue 515 (java).mp4"),
+                    folder / "short.mp4")
+    corpus = tmp_path / "old.sqlite"
+    with Corpus(corpus) as direct:
+        direct.add([folder], workers=1)
+        direct.conn.execute("UPDATE items SET hash_version = 3")  # a short clip from version 3
+        direct.conn.commit()
+    manager.set_path(corpus)
+    wait_idle(qtbot, manager)
+    assert manager.stat_labels["needing_rehash"].text().startswith("1: analysed anew")
+    manager.add_folders([folder])
+    wait_idle(qtbot, manager)
+    assert manager.stat_labels["needing_rehash"].text() == "none"
+
+
 def test_closing_while_adding_cancels_and_closes_when_stopped(
         qtbot: QtBot, window: MainWindow, photos: Path, tmp_path: Path) -> None:
     corpus = tmp_path / "c.sqlite"

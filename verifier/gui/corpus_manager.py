@@ -229,7 +229,7 @@ class CorpusManager(QDialog):
                            ("keyframes", "Video keyframes"), ("bytes", "Media size"),
                            ("file_bytes", "Corpus file"), ("last_ingest", "Last added"),
                            ("earliest_date", "Earliest date"), ("locations", "Files listed"),
-                           ("search", "Search")):
+                           ("search", "Search"), ("needing_rehash", "Items from an older version")):
             value = QLabel("–")
             self.stat_labels[key] = value
             self.stats_form.addRow(label, value)
@@ -530,6 +530,7 @@ class CorpusManager(QDialog):
             "last_ingest": (summary.last_ingest or "never").replace("T", " ")[:19],
             "earliest_date": stats.get("earliest_date") or "–",
             "search": stats.get("search", "–"),
+            "needing_rehash": _older_text(int(stats.get("needing_rehash") or 0)),
             "locations": (f"{len(summary.locations):,} of {summary.total_locations:,}"
                           if len(summary.locations) < summary.total_locations
                           else f"{summary.total_locations:,}"),
@@ -566,3 +567,11 @@ class CorpusManager(QDialog):
             self.job.cancel()
             return
         super().reject()
+
+
+def _older_text(count: int) -> str:
+    """What the statistics say of items an older version analysed differently (they are
+    searched as they are meanwhile)."""
+    if not count:
+        return "none"
+    return f"{count:,}: analysed anew when added again"
