@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from verifier import db
 from verifier.corpus.frames import FrameRow
 from verifier.corpus.preload_main import MAIN_PATH_VARIABLE
-from verifier.corpus.schema import HASH_VERSION, index_current
+from verifier.corpus.schema import HASH_VERSION, bytes_current, index_current
 from verifier.corpus.worker import FileResult, Task, analyse, analyse_chunk, init_worker
 from verifier.errors import Cancelled, UserError
 from verifier.matching.manifest import Manifest, load_manifest
@@ -132,7 +132,7 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
         if n_workers == 1 or len(tasks) < _POOL_MIN_FILES:
             for task in tasks:
                 cancel.check()
-                result = analyse(task, known=lambda sha: _known_current(corpus, sha),
+                result = analyse(task, known=lambda sha: bytes_current(corpus.conn, sha),
                                  cancel=cancel.check)
                 batch.store(result)
                 progress.advance()
@@ -146,12 +146,6 @@ def run_ingest(corpus: Corpus, paths: list[Path], *, sample_seconds: float,
     finally:
         batch.commit()  # whatever stopped the run, the files already stored are kept
     return report
-
-
-def _known_current(corpus: Corpus, sha: str) -> bool:
-    row = corpus.conn.execute("SELECT hash_version, kind, duration FROM items WHERE sha256 = ?",
-                              (sha,)).fetchone()
-    return bool(row) and index_current(int(row[0]), row[1], row[2])
 
 
 def _pool_context() -> Any:
@@ -176,7 +170,7 @@ def _run_pool(corpus: Corpus, tasks: list[Task], n_workers: int, batch: _Batch,
     queue = deque(tasks)  # workers take from the front (largest), this process from the back
 
     def known(sha: str) -> bool:
-        return _known_current(corpus, sha)
+        return bytes_current(corpus.conn, sha)
 
     # The first pool of a process waits for the forkserver's imports and warm-up (about a
     # second): meanwhile this process analyses small pictures itself.

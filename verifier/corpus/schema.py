@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 # Items hashed by an older version of the code are re-hashed by the next `corpus add` that sees
 # one of their files; until then they are searched with what they have (version 1: pHash only;
 # 2: pHash and dHash from the 256-pixel working image, a bit or two from what 3 computes).
@@ -25,6 +27,13 @@ def index_current(version: int, kind: str | None, duration: float | None) -> boo
         return False
     return kind != "video" or duration is None or \
         duration >= DENSE_SAMPLES * DEFAULT_SAMPLE_SECONDS
+
+def bytes_current(conn: sqlite3.Connection, sha256: str) -> bool:
+    """Whether the corpus holds these bytes already, analysed as this code would."""
+    row = conn.execute("SELECT hash_version, kind, duration FROM items WHERE sha256 = ?",
+                       (sha256,)).fetchone()
+    return bool(row) and index_current(int(row[0]), row[1], row[2])
+
 
 MIGRATIONS = [
     # 1: the walking skeleton: one pHash per image or sampled video frame.

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from verifier.corpus.capture import UNSURE, jpeg_capture_time
-from verifier.corpus.schema import DENSE_SAMPLES, MIN_SAMPLE_STEP, index_current
+from verifier.corpus.schema import DENSE_SAMPLES, MIN_SAMPLE_STEP, bytes_current
 from verifier.errors import Cancelled, UserError
 from verifier.matching.hashing import Signature, colour_hash, signature, work_image
 from verifier.matching.verify import (
@@ -138,11 +138,9 @@ def _known_current(sha: str) -> bool:
     if _DB is None:
         return False
     try:
-        row = _DB.execute("SELECT hash_version, kind, duration FROM items WHERE sha256 = ?",
-                          (sha,)).fetchone()
+        return bytes_current(_DB, sha)
     except sqlite3.Error:
         return False
-    return bool(row) and index_current(int(row[0]), row[1], row[2])
 
 
 def _check_cancel() -> None:

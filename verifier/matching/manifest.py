@@ -141,8 +141,6 @@ def load_manifest(path: Path) -> Manifest:
         raise UserError(path, "no such manifest") from None
     except OSError as exc:
         raise UserError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > _MAX_BYTES:
-        raise UserError(path, f"manifest too large ({len(raw)} bytes)")
     text = raw.decode("utf-8-sig", errors="replace")
     manifest = Manifest(path)
     for line, row in _rows(path, text):
