@@ -603,7 +603,6 @@ def _stage_cpu(files: list[Path]) -> dict[str, float]:
     """CPU ms per image of each worker stage, in this process (one core): where the time goes."""
     from verifier.corpus import worker
     from verifier.matching.hashing import Signature, colour_hash, signature, work_image
-    from verifier.matching.verify import INDEX_FEATURES
 
     worker.warm_up()
     tasks = [worker.Task(str(f), 0, 0.0, 1.0) for f in files]
@@ -628,7 +627,7 @@ def _stage_cpu(files: list[Path]) -> dict[str, float]:
             sig = signature(work_image(gray), colour=False)
             Signature(sig.pdq, sig.quality, sig.phash, sig.dhash, colour_hash(rgb))
             c4 = time.process_time()
-            worker.features_blob(gray, INDEX_FEATURES, worker.IMAGE_FEATURE_SIDE)
+            worker.picture_features(gray)
             c5 = time.process_time()
             for key, dt in (("peer: decode + pHash", c1 - c0), ("worker total", c2 - c1),
                             ("decode", c3 - c2), ("hashes", c4 - c3), ("ORB", c5 - c4)):

@@ -159,7 +159,7 @@ def test_a_first_version_corpus_is_migrated_and_rehashed(tmp_path: Path) -> None
 def test_only_items_the_new_version_changes_are_redone(tmp_path: Path) -> None:
     """Version 4 samples short clips more densely: a corpus made by version 3 has its short
     clip analysed again by the next `corpus add`, while its pictures and longer videos, which
-    version 4 would store the same, are left alone."""
+    version 4 would store the same, are left alone; version 5 redoes nothing of version 4."""
     folder = _folder(tmp_path, PHOTOS[:1])
     short = shared_file("metadata-extractor-images/mp4/Issue 515 (java).mp4")
     long = shared_file("PySceneDetect/tests/resources/testvideo.mp4")
@@ -176,6 +176,13 @@ def test_only_items_the_new_version_changes_are_redone(tmp_path: Path) -> None:
         assert (report.updated, report.unchanged) == (1, 2)
         stats = corpus.stats()
         assert stats["needing_rehash"] == 0 and stats["hashes"] == frames_before
+        # Version 5 takes a picture's local features from fewer pyramid levels: those of 4
+        # find the same copies, so nothing is redone.
+        with db.transaction(corpus.conn):
+            corpus.conn.execute("UPDATE items SET hash_version = 4")
+        assert corpus.stats()["needing_rehash"] == 0
+        report = corpus.add([folder, short, long], workers=1)
+        assert (report.updated, report.unchanged) == (0, 3)
 
 
 def test_video_items_keep_duration_dimensions_and_dates(tmp_path: Path) -> None:

@@ -124,3 +124,35 @@ def test_hashes_only_mode_still_finds_the_mirror(corpus: Corpus, tmp_path: Path)
     top = result.matches[0]
     assert _is_photo(top) and not top.confirmed
     assert top.transform is not None and top.transform["verification"] == "not attempted"
+
+
+@pytest.mark.parametrize(("kind", "share"), [("crop", 0.7), ("crop", 0.5), ("page", 0.35),
+                                             ("page", 0.2)])
+def test_stored_features_vote_for_the_photo_at_the_scales_copies_show_it(
+        corpus: Corpus, kind: str, share: float) -> None:
+    """A picture's stored features come from three pyramid levels only (the ingest's largest
+    cost after decoding): a copy showing it magnified (a crop keeping `share` of each side) or
+    small (pasted at `share` of a 1366-pixel page's width) still gives it the most votes."""
+    import cv2
+
+    from verifier.matching.hashing import work_image
+    from verifier.matching.search import VOTE_FEATURES
+    from verifier.matching.verify import VERIFY_FEATURES, VERIFY_SIDE, extract_features
+
+    img = _photo()
+    w, h = img.size
+    if kind == "crop":
+        query = img.crop((int(w * (1 - share) / 2), int(h * (1 - share) / 2),
+                          int(w * (1 + share) / 2), int(h * (1 + share) / 2)))
+    else:
+        with Image.open(shared_file(OUTSIDER)) as other:
+            query = other.convert("RGB").resize((1366, 768))
+        query.paste(img.resize((int(1366 * share), int(1366 * share * h / w))), (200, 100))
+    gray = work_image(cv2.cvtColor(np.asarray(query), cv2.COLOR_RGB2GRAY), VERIFY_SIDE)
+    votes = corpus.feature_index.vote(extract_features(gray, VERIFY_FEATURES)
+                                      .descriptors[:VOTE_FEATURES])
+    photo_frame = corpus.conn.execute(
+        "SELECT f.id FROM frames f JOIN locations l ON l.item_id = f.item_id"
+        " WHERE l.path LIKE ?", (f"%{Path(PHOTO).name}",)).fetchone()[0]
+    runner_up = max((n for f, n in votes.items() if f != photo_frame), default=0)
+    assert votes.get(photo_frame, 0) >= max(1.5 * runner_up, 30), (votes, photo_frame)

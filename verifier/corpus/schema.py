@@ -10,7 +10,9 @@ import sqlite3
 # 3: pHash and dHash read a 64-pixel copy of the working image (hashing.hash_copy).
 # 4: a short video is sampled at least DENSE_SAMPLES times (worker.timeline_step); pictures and
 # longer videos come out as 3 made them, so they are not redone (index_current).
-HASH_VERSION = 4
+# 5: a picture's stored local features come from three pyramid levels (worker.picture_features);
+# those of 3 and 4, from eight, find the same crops and screenshots, so pictures are not redone.
+HASH_VERSION = 5
 DEFAULT_SAMPLE_SECONDS = 1.0
 # A clip of a few seconds sampled once a second leaves a sped-up or trimmed copy two or three
 # frames to align on: every video gets at least this many samples, no closer than
@@ -20,8 +22,9 @@ MIN_SAMPLE_STEP = 0.25
 
 
 def index_current(version: int, kind: str | None, duration: float | None) -> bool:
-    """Whether an item analysed by the code of `version` holds what this code would store."""
-    if version >= HASH_VERSION:
+    """Whether an item analysed by the code of `version` holds what this code would store, or
+    what matches as well."""
+    if version >= 4:
         return True
     if version < 3:
         return False

@@ -45,16 +45,23 @@ FAST_THRESHOLD = 8
 INDEX_FAST_THRESHOLD = 20
 
 
-def _orb(n: int, fast_threshold: int = FAST_THRESHOLD) -> cv2.ORB:
-    return cv2.ORB.create(nfeatures=n, scaleFactor=1.2, nlevels=8, edgeThreshold=15,
+# ORB's scale pyramid: levels and the factor between them.
+ORB_LEVELS = 8
+ORB_SCALE = 1.2
+
+
+def _orb(n: int, fast_threshold: int = FAST_THRESHOLD, levels: int = ORB_LEVELS,
+         scale: float = ORB_SCALE) -> cv2.ORB:
+    return cv2.ORB.create(nfeatures=n, scaleFactor=scale, nlevels=levels, edgeThreshold=15,
                           patchSize=31, fastThreshold=fast_threshold)
 
 
 def extract_features(gray: np.ndarray, n: int = VERIFY_FEATURES, keep: int | None = None,
                      fast_threshold: int = FAST_THRESHOLD,
-                     mask: np.ndarray | None = None) -> LocalFeatures:
+                     mask: np.ndarray | None = None, levels: int = ORB_LEVELS,
+                     scale: float = ORB_SCALE) -> LocalFeatures:
     """ORB keypoints of a grayscale uint8 image; `keep` retains only the strongest ones; `mask`
-    (uint8, the image's size) leaves out where it is 0."""
+    (uint8, the image's size) leaves out where it is 0; `levels` and `scale`: ORB's pyramid."""
     if gray.ndim == 3:
         gray = cv2.cvtColor(gray, cv2.COLOR_RGB2GRAY)
     gray = np.ascontiguousarray(gray, dtype=np.uint8)
@@ -62,7 +69,7 @@ def extract_features(gray: np.ndarray, n: int = VERIFY_FEATURES, keep: int | Non
     empty = LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (w, h))
     if min(h, w) < 32:
         return empty
-    keypoints, descriptors = _orb(n, fast_threshold).detectAndCompute(gray, mask)
+    keypoints, descriptors = _orb(n, fast_threshold, levels, scale).detectAndCompute(gray, mask)
     if descriptors is None or not keypoints:
         return empty
     points = np.array([k.pt for k in keypoints], dtype=np.float32)
