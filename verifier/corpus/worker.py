@@ -31,6 +31,9 @@ from verifier.matching.verify import (
     INDEX_SIDE,
     ORB_LEVELS,
     ORB_SCALE,
+    PICTURE_INDEX_LEVELS,
+    PICTURE_INDEX_SCALE,
+    PICTURE_INDEX_SIDE,
     extract_features,
     pack_points,
 )
@@ -44,15 +47,7 @@ CUT_MIN = 12.0
 MIN_SHOT_SECONDS = 0.5
 # JPEGs are decoded at the smallest DCT scale whose longest side is still at least this: enough
 # for the hashes (WORK_SIDE) and for an image's stored local features, computed at this size.
-DECODE_SIDE = 320
-IMAGE_FEATURE_SIDE = DECODE_SIDE
-# A picture's stored features come from three pyramid levels a factor 1.6 apart (320, 200 and
-# 125 pixels) instead of ORB's usual eight at 1.2: 0.86 ms a photo instead of 1.43, the largest
-# share of an ingest after decoding. A query's own features span eight levels from 640 pixels,
-# which reach the scales in between; the 128 strongest of three levels hold more fine detail,
-# and crops collect more votes than from eight (corpus version 5).
-PICTURE_FEATURE_LEVELS = 3
-PICTURE_FEATURE_SCALE = 1.6
+DECODE_SIDE = PICTURE_INDEX_SIDE
 # Images up to this size are read into memory once.
 _READ_WHOLE = 64 << 20
 
@@ -391,8 +386,8 @@ def _analyse_image(path: Path, task: Task, result: FileResult, data: bytes | Non
 
 def picture_features(gray: np.ndarray) -> tuple[int, int, bytes, bytes] | None:
     """The local features the corpus stores for a picture (grey, as decoded)."""
-    return features_blob(gray, INDEX_FEATURES, IMAGE_FEATURE_SIDE, PICTURE_FEATURE_LEVELS,
-                         PICTURE_FEATURE_SCALE)
+    return features_blob(gray, INDEX_FEATURES, PICTURE_INDEX_SIDE, PICTURE_INDEX_LEVELS,
+                         PICTURE_INDEX_SCALE)
 
 
 # ---------------------------------------------------------------- videos

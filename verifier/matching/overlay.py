@@ -20,11 +20,10 @@ import numpy as np
 from verifier.errors import UserError
 from verifier.matching.hashing import work_image
 from verifier.matching.verify import (
-    VERIFY_FEATURES,
     VERIFY_SIDE,
     Geometry,
-    extract_features,
     verify,
+    verify_features,
 )
 
 # Pictures are compared at most this large (longest side): enough to see an edit on screen.
@@ -172,11 +171,11 @@ def estimate(query: np.ndarray, source: np.ndarray) -> np.ndarray | None:
     gray), trying the query as given and mirrored; None when they do not agree on one."""
     q = _gray(work_image(query, VERIFY_SIDE))
     s = _gray(work_image(source, VERIFY_SIDE))
-    source_features = extract_features(s, VERIFY_FEATURES)
+    source_features = verify_features(s)
     best: Geometry | None = None
     for mirrored in (False, True):
         img = np.ascontiguousarray(q[:, ::-1]) if mirrored else q
-        geometry = verify(extract_features(img, VERIFY_FEATURES), source_features,
+        geometry = verify(verify_features(img), source_features,
                           mirrored=mirrored)
         if geometry is not None and (best is None or geometry.inliers > best.inliers):
             best = geometry

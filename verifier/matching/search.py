@@ -62,13 +62,16 @@ from verifier.matching.preprocess import (
 )
 from verifier.matching.verify import (
     MIN_CONTENT_AGREEMENT,
-    VERIFY_FEATURES,
+    PICTURE_INDEX_LEVELS,
+    PICTURE_INDEX_SCALE,
+    PICTURE_INDEX_SIDE,
     VERIFY_SIDE,
     Geometry,
     LocalFeatures,
     content_agreement,
     extract_features,
     verify,
+    verify_features,
 )
 from verifier.models import Match, MediaKind
 from verifier.progress import NEVER_CANCELLED, NULL_PROGRESS, CancelToken, Progress
@@ -88,6 +91,11 @@ VIDEO_VOTE_NEIGHBOURS = 8
 VIDEO_VOTE_FRAMES = 24
 VIDEO_VOTE_FEATURES = 250
 VOTE_FEATURES = 700
+# Of those, how many come from a copy made as the corpus makes a picture's stored features: in a
+# crop, a fine texture (trees on a hillside) shows at a scale the query's own pyramid reaches at
+# its smallest level only, with few features there, while this copy meets the stored ones at
+# their own scales (a 30% crop of an alpine valley: 0-2 votes against 11-21).
+VOTE_FEATURES_AS_STORED = 250
 _MAX_VERIFY = 12
 _SURE_INLIERS = 60  # a geometry this well supported is not second-guessed
 _MAX_QUERY_SAMPLES = 1200
@@ -173,9 +181,17 @@ class _Variant:
     def features(self, mirrored: bool) -> LocalFeatures:
         if mirrored not in self._features:
             img = self.gray[:, ::-1] if mirrored else self.gray
-            self._features[mirrored] = extract_features(np.ascontiguousarray(img),
-                                                        VERIFY_FEATURES)
+            self._features[mirrored] = verify_features(np.ascontiguousarray(img))
         return self._features[mirrored]
+
+    def vote_descriptors(self) -> np.ndarray:
+        """The strongest of the query's own features, and of a copy made as the corpus makes a
+        picture's stored features (VOTE_FEATURES_AS_STORED)."""
+        as_stored = extract_features(work_image(self.gray, PICTURE_INDEX_SIDE),
+                                     VOTE_FEATURES_AS_STORED * 2, keep=VOTE_FEATURES_AS_STORED,
+                                     levels=PICTURE_INDEX_LEVELS, scale=PICTURE_INDEX_SCALE)
+        own = self.features(False).descriptors[:VOTE_FEATURES - len(as_stored)]
+        return np.vstack([own, as_stored.descriptors])
 
 
 def _variant(name: str, rgb: np.ndarray, box: tuple[int, int, int, int] | None,
@@ -387,8 +403,7 @@ class Matcher:
         index = self.corpus.frame_index
         per_item: dict[int, tuple[int, int, int]] = {}  # item -> votes, row, variant
         for vi, variant in enumerate(variants):
-            query = variant.features(False)
-            votes = features.vote(query.descriptors[:VOTE_FEATURES])
+            votes = features.vote(variant.vote_descriptors())
             if not votes:
                 continue
             floor = max(MIN_FEATURE_VOTES, int(0.2 * max(votes.values())))
@@ -453,7 +468,7 @@ class Matcher:
         except UserError:
             gray = None
         if gray is not None:
-            feats = extract_features(gray, VERIFY_FEATURES)
+            feats = verify_features(gray)
         elif frame_id is not None:
             feats = self.corpus.stored_features(frame_id)
         self._source_cache[key] = (feats, gray)
@@ -769,7 +784,7 @@ class Matcher:
                                           int(index.frame_id[row]))
             if source is not None and len(source):
                 img = images[n][:, ::-1] if mirrored else images[n]
-                geometry = verify(extract_features(np.ascontiguousarray(img), VERIFY_FEATURES),
+                geometry = verify(verify_features(np.ascontiguousarray(img)),
                                   source, mirrored=mirrored)
                 if geometry is not None:
                     geometry = self._true_scale(geometry, source, item)
@@ -821,7 +836,7 @@ class Matcher:
             source = self.source_features(item, None, int(self.corpus.frame_index.frame_id[row]))
             if source is not None and len(source):
                 img = images[n][:, ::-1] if mirrored else images[n]
-                geometry = verify(extract_features(np.ascontiguousarray(img), VERIFY_FEATURES),
+                geometry = verify(verify_features(np.ascontiguousarray(img)),
                                   source, mirrored=mirrored)
                 if geometry is not None:
                     geometry = self._true_scale(geometry, source, item)
