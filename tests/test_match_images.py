@@ -169,13 +169,20 @@ def test_a_30_percent_crop_of_a_fine_texture_is_found(tmp_path: Path,
     files += sorted(shared_file("metadata-extractor-images/jpg").glob("*.jpg"))[:40]
     with Corpus(tmp_path / "c.sqlite") as corpus:
         corpus.add(files, workers=1)
-        with Image.open(shared_file(FINE_TEXTURE)) as img:
-            crop = ImageOps.exif_transpose(img).convert("RGB").crop(box)
-        top = _match(corpus, crop, tmp_path, "crop.jpg")[0]
-    assert Path(top.corpus_path).name == Path(FINE_TEXTURE).name and top.confirmed
+        _assert_crop_found(corpus, FINE_TEXTURE, box, tmp_path)
+
+
+def _assert_crop_found(corpus: Corpus, name: str, box: tuple[int, int, int, int],
+                       tmp_path: Path) -> None:
+    """The crop `box` of the photo `name` comes first, confirmed, with its crop box."""
+    with Image.open(shared_file(name)) as img:
+        photo = ImageOps.exif_transpose(img).convert("RGB")
+    w, h = photo.size
+    top = _match(corpus, photo.crop(box), tmp_path, "crop.jpg")[0]
+    assert Path(top.corpus_path).name == Path(name).name and top.confirmed
     assert top.transform is not None
-    assert np.allclose(top.transform["crop_box"], (box[0] / 1600, box[1] / 1200,
-                                                   box[2] / 1600, box[3] / 1200), atol=0.04)
+    assert np.allclose(top.transform["crop_box"],
+                       (box[0] / w, box[1] / h, box[2] / w, box[3] / h), atol=0.04)
 
 
 LOW_CONTRAST = "metadata-extractor-images/jpg/Canon PowerShot S330.jpg"  # a green blob, 800x600
@@ -184,11 +191,4 @@ LOW_CONTRAST = "metadata-extractor-images/jpg/Canon PowerShot S330.jpg"  # a gre
 def test_a_crop_of_a_low_contrast_picture_is_confirmed(corpus: Corpus, tmp_path: Path) -> None:
     """15 and 30 corners at the usual FAST threshold in the crop and its source: too few to
     confirm; taken again at a lower threshold they give the crop box."""
-    box = (92, 58, 732, 538)  # 80% of each side
-    with Image.open(shared_file(LOW_CONTRAST)) as img:
-        crop = ImageOps.exif_transpose(img).convert("RGB").crop(box)
-    top = _match(corpus, crop, tmp_path, "crop.jpg")[0]
-    assert Path(top.corpus_path).name == Path(LOW_CONTRAST).name and top.confirmed
-    assert top.transform is not None
-    assert np.allclose(top.transform["crop_box"], (box[0] / 800, box[1] / 600,
-                                                   box[2] / 800, box[3] / 600), atol=0.04)
+    _assert_crop_found(corpus, LOW_CONTRAST, (92, 58, 732, 538), tmp_path)  # 80% each way
