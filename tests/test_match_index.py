@@ -117,7 +117,8 @@ def test_distances_are_put_in_words_each_out_of_its_own_bits() -> None:
     from verifier.matching.wording import distances_text, found_by
 
     assert distances_text(6, {"pdq": 40, "pdq_median": 44, "phash": 6}) == \
-        "PDQ 40 of 256, pHash 6 of 64"
+        "PDQ 40 of 256 (median of the matched frames 44), pHash 6 of 64"
+    assert distances_text(6, {"pdq": 40, "phash": 6}) == "PDQ 40 of 256, pHash 6 of 64"
     assert distances_text(3, None) == "pHash 3 of 64"
     assert distances_text(3, {"dhash": 5, "colorhash": 2, "pdq": None}) == \
         "pHash 3 of 64, dHash 5 of 64, colour hash 2 of 42"

@@ -279,6 +279,9 @@ def test_html_shows_claim_verdict_hashes_match_and_audit_head(
     assert f"PDQ {best.distances['pdq']} of 256" in media_text
     assert f"pHash {best.distance} of 64" in media_text
     assert f"({best.hash_kind})" not in media_text
+    if kind == "video":  # and how the frames it aligned compare, not only the best one
+        median = best.distances.get("pdq_median")
+        assert median is not None and f"median of the matched frames {median}" in media_text
 
 
 def _stored_matches(built: Built) -> list[Match]:

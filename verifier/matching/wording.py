@@ -16,8 +16,14 @@ def found_by(hash_kind: str) -> str:
 
 def distances_text(distance: int, distances: Mapping[str, int | None] | None) -> str:
     """Every hash distance a match carries, each out of its hash's bits: "PDQ 12 of 256,
-    pHash 6 of 64"."""
+    pHash 6 of 64"; a video match's PDQ also with its median over the frames it aligned
+    (the best frame alone can flatter a match)."""
     known = {k: v for k, v in (distances or {}).items() if v is not None}
     known.setdefault("phash", distance)
-    return ", ".join(f"{_HASH_NAMES[k]} {known[k]} of {bits}"
-                     for k, bits in HASH_BITS.items() if k in known)
+    parts = []
+    for k, bits in HASH_BITS.items():
+        if k in known:
+            median = f" (median of the matched frames {known['pdq_median']})" \
+                if k == "pdq" and "pdq_median" in known else ""
+            parts.append(f"{_HASH_NAMES[k]} {known[k]} of {bits}{median}")
+    return ", ".join(parts)
