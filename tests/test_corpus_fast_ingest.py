@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import shutil
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import imagehash
@@ -18,7 +20,14 @@ from tests.conftest import shared_file
 from verifier.corpus import Corpus, ingest
 from verifier.corpus.capture import UNSURE, jpeg_capture_time, read_date_tags
 from verifier.corpus.worker import DECODE_SIDE, Task, analyse, decode_image, draft_scale
-from verifier.matching.hashing import bits_to_int, colour_hash_pil, hamming, work_image
+from verifier.matching.hashing import (
+    bits_to_int,
+    colour_hash_pil,
+    hamming,
+    hash_copy,
+    phash,
+    work_image,
+)
 from verifier.matching.pdq import distance
 from verifier.matching.search import _variant, decode_query_image
 from verifier.media.metadata import extract
@@ -95,6 +104,31 @@ def test_colour_hash_has_imagehash_bits() -> None:
         small = Image.fromarray(picture)
         expected = bits_to_int(imagehash.colorhash(small, binbits=3).hash.flatten())
         assert colour_hash_pil(small) == expected
+
+
+def test_phash_has_imagehash_bits_without_scipy() -> None:
+    """Our pHash's DCT is two matrix products (imagehash's imports SciPy's FFT module, 0.2 s at
+    every worker server's start): the same bits on real photos, their 64-pixel hash copies,
+    noise and flat pictures (whose frequencies are exact zeros in SciPy)."""
+    rng = np.random.default_rng(2)
+    pictures = [Image.fromarray(rng.integers(0, 256, (48, 64), dtype=np.uint8)),
+                Image.new("L", (64, 48), 128), Image.new("RGB", (8, 8), (255, 255, 255)),
+                Image.new("L", (100, 100), 0)]
+    for name in [*DATED[:6], "imagededup/tests/data/mixed_images/ukbench00120.jpg",
+                 "ThreatExchange/pdq/data/reg-test-input/dih/bridge-1-original.jpg"]:
+        with Image.open(shared_file(name)) as img:
+            rgb = img.convert("RGB")
+        pictures += [rgb, hash_copy(work_image(np.asarray(rgb.convert("L"))))]
+    for picture in pictures:
+        assert phash(picture) == bits_to_int(imagehash.phash(picture).hash.flatten())
+
+
+def test_the_worker_server_starts_without_scipy() -> None:
+    code = ("import sys; import verifier.corpus.worker as w; w.warm_up(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]", out.stdout[:300]
 
 
 def test_draft_scale_keeps_the_decode_side() -> None:
