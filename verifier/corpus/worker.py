@@ -115,9 +115,8 @@ def init_worker(db_path: str | None, cancel_event: Any) -> None:
 def warm_up() -> None:
     """Pay the first-file costs once (about 0.05 s of CPU): the HEIF opener, Pillow's plugins
     and EXIF reader, the date readers, OpenCV's ORB and the hashes' first calls, by analysing a
-    small JPEG made here. The
-    forkserver runs this before forking workers; what it leaves out, every worker's first file
-    pays (13 ms when Pillow's plugins were left out)."""
+    small JPEG made here. The forkserver runs this before forking workers; what it leaves out,
+    every worker's first file pays (13 ms when Pillow's plugins were left out)."""
     import cv2
     import PIL.IptcImagePlugin  # noqa: F401
     from PIL import ExifTags, Image
