@@ -192,3 +192,22 @@ def test_a_crop_of_a_low_contrast_picture_is_confirmed(corpus: Corpus, tmp_path:
     """15 and 30 corners at the usual FAST threshold in the crop and its source: too few to
     confirm; taken again at a lower threshold they give the crop box."""
     _assert_crop_found(corpus, LOW_CONTRAST, (92, 58, 732, 538), tmp_path)  # 80% each way
+
+
+def test_a_photo_pasted_into_another_is_found_where_it_lies(corpus: Corpus,
+                                                             tmp_path: Path) -> None:
+    """A collage: the photo at under a fifth of the width of another photo. Its inliers cover
+    a few percent of the whole query, under the share asked of a copy, but a good part of the
+    part it lies in."""
+    with Image.open(shared_file(OTHERS[1])) as other:
+        collage = other.convert("RGB").resize((1366, 768))
+    img = _photo()
+    small = img.resize((240, round(240 * img.height / img.width)))
+    collage.paste(small, (150, 80))
+    matches = _match(corpus, collage, tmp_path, "collage.jpg")
+    found = {Path(m.corpus_path).name: m for m in matches if m.confirmed}
+    assert Path(PHOTO).name in found, [m.corpus_path for m in matches]
+    transform = found[Path(PHOTO).name].transform
+    assert transform is not None
+    expected = (150 / 1366, 80 / 768, 390 / 1366, (80 + small.height) / 768)
+    assert np.allclose(transform["query_box"], expected, atol=0.03), transform["query_box"]

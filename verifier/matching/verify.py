@@ -34,6 +34,8 @@ PICTURE_INDEX_SCALE = 1.6
 MIN_INLIERS = 15
 MIN_INLIER_SHARE = 0.25
 MIN_HULL_SHARE = 0.04
+# ... of the part of the query the source lies in, counted as at least this share of the query.
+_LEAST_SHOWN = 0.1
 _RATIO = 0.8
 
 
@@ -191,7 +193,17 @@ def verify(query: LocalFeatures, source: LocalFeatures, *, mirrored: bool = Fals
     count = int(inl.sum())
     if count < min_inliers or count < MIN_INLIER_SHARE * n_good:
         return None
-    if (_hull_share(q[inl], query.size) < MIN_HULL_SHARE
+    sw, sh = source.size
+    src_corners = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float32).reshape(-1, 1, 2)
+    try:
+        back = cv2.perspectiveTransform(src_corners, np.linalg.inv(matrix)).reshape(-1, 2)
+    except np.linalg.LinAlgError:
+        return None
+    query_box = _box(back, query.size)
+    # The query's share is taken of the part the source lies in: a picture pasted at a third of
+    # a page's or a collage's width covers a tenth of it, and its inliers 3-4% of the whole.
+    shown = max((query_box[2] - query_box[0]) * (query_box[3] - query_box[1]), _LEAST_SHOWN)
+    if (_hull_share(q[inl], query.size) < MIN_HULL_SHARE * shown
             or _hull_share(s[inl], source.size) < MIN_HULL_SHARE):
         return None
     qw, qh = query.size
@@ -207,13 +219,6 @@ def verify(query: LocalFeatures, source: LocalFeatures, *, mirrored: bool = Fals
     if not 0.03 < scale < 30:
         return None
     rotation = math.degrees(math.atan2(b, a)) % 360.0
-    sw, sh = source.size
-    src_corners = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float32).reshape(-1, 1, 2)
-    try:
-        back = cv2.perspectiveTransform(src_corners, np.linalg.inv(matrix)).reshape(-1, 2)
-    except np.linalg.LinAlgError:
-        return None
-    query_box = _box(back, query.size)
     homography = matrix
     if mirrored:
         # The features were of the mirror image: report boxes and the map for the real query.
