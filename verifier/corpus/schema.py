@@ -31,6 +31,7 @@ def index_current(version: int, kind: str | None, duration: float | None) -> boo
     return kind != "video" or duration is None or \
         duration >= DENSE_SAMPLES * DEFAULT_SAMPLE_SECONDS
 
+
 def bytes_current(conn: sqlite3.Connection, sha256: str) -> bool:
     """Whether the corpus holds these bytes already, analysed as this code would."""
     row = conn.execute("SELECT hash_version, kind, duration FROM items WHERE sha256 = ?",

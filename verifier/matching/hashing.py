@@ -13,6 +13,11 @@ PHASH = "phash"
 # imagehash's pHash on a re-encoded or resized copy stays within a few bits; unrelated photos sit
 # near 32. 10 is the threshold imagededup uses for near-duplicates.
 DEFAULT_MAX_DISTANCE = 10
+# imagehash's pHash: a 32-pixel square, the 8x8 lowest frequencies of its DCT-II (SciPy's
+# unnormalised one: 2 cos(pi k (2n + 1) / 2N)), each bit set when above their median.
+_PHASH_SIDE = 32
+_DCT_ROWS = 2 * np.cos(np.pi * np.outer(np.arange(8), 2 * np.arange(_PHASH_SIDE) + 1)
+                       / (2 * _PHASH_SIDE))
 
 
 def phash(img: Image.Image) -> int:
@@ -25,13 +30,6 @@ def phash(img: Image.Image) -> int:
     # A flat picture's frequencies are rounding noise here (1e-11) and exact zeros in SciPy.
     low[np.abs(low) < 1e-6] = 0.0
     return bits_to_int(low > np.median(low))
-
-
-# imagehash's pHash: a 32-pixel square, the 8x8 lowest frequencies of its DCT-II (SciPy's
-# unnormalised one: 2 cos(pi k (2n + 1) / 2N)), each bit set when above their median.
-_PHASH_SIDE = 32
-_DCT_ROWS = 2 * np.cos(np.pi * np.outer(np.arange(8), 2 * np.arange(_PHASH_SIDE) + 1)
-                       / (2 * _PHASH_SIDE))
 
 
 def phash_array(rgb_or_gray: np.ndarray) -> int:

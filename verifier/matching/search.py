@@ -50,9 +50,7 @@ from verifier.matching.pdq import (
     pdq_hash,
     undo_orientation,
 )
-from verifier.matching.pdq import (
-    distance as pdq_distance,
-)
+from verifier.matching.pdq import distance as pdq_distance
 from verifier.matching.preprocess import (
     border_box,
     crop_to,

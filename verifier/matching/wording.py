@@ -1,5 +1,6 @@
-"""A match's hashes in words, the same in the window, the reports and the CLI: `distance` alone
-is the pHash one (of 64 bits), and `hash_kind` says what found the match."""
+"""A match's hashes in words, the same in the window and the reports (the CLI's match lines keep
+their own aligned columns): `distance` alone is the pHash one (of 64 bits), and `hash_kind` says
+what found the match."""
 
 from __future__ import annotations
 
