@@ -113,3 +113,22 @@ def test_missing_corpus_and_bad_arguments_exit_2(tmp_path: Path,
     code, _out, err = _run(capsys, "corpus", "add", str(tmp_path / "nowhere"), "--corpus",
                            str(tmp_path / "c.sqlite"))
     assert code == 2 and "no such file or folder" in err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`verifier corpus stats | head -1`: the pipe closes before the command writes."""
+    import subprocess
+    import sys
+
+    from verifier.corpus import Corpus
+
+    Corpus(tmp_path / "c.sqlite").close()
+    proc = subprocess.Popen([sys.executable, "-m", "verifier.cli", "corpus", "stats",
+                             "--corpus", str(tmp_path / "c.sqlite")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert proc.stdout is not None
+    proc.stdout.close()  # long before the interpreter has started and opened the corpus
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err[-500:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -777,6 +778,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (Cancelled, KeyboardInterrupt):
         print("verifier: cancelled; work already committed is kept", file=sys.stderr)
         return EXIT_CANCELLED
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): no traceback, and none again when Python
+        # flushes stdout on the way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
